@@ -1,0 +1,80 @@
+"""Writing the audit log. Services call these explicitly, in the same transaction as the change."""
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+
+from . import context
+from .models import AuditEntry
+
+# Never written to the log, whatever the model.
+SECRET_FIELDS = frozenset({"password", "key_hash", "secret", "token"})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return sorted(_jsonable(v) for v in value)
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """The current values of ``fields`` of ``obj`` (foreign keys as ids), for diffing before and after."""
+    out = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        if field.many_to_many:
+            out[name] = sorted((obj.pk and getattr(obj, name).values_list("pk", flat=True)) or [])
+        elif field.is_relation:
+            out[name] = getattr(obj, field.attname)
+        else:
+            out[name] = _jsonable(getattr(obj, name))
+    return out
+
+
+def diff(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` for every field whose value changed; secrets appear only as changed."""
+    changes = {}
+    for name in sorted(set(old) | set(new)):
+        before, after = _jsonable(old.get(name)), _jsonable(new.get(name))
+        if before != after:
+            changes[name] = ["***", "***"] if name in SECRET_FIELDS else [before, after]
+    return changes
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    changes: Mapping[str, Any] | None = None,
+    object_repr: str | None = None,
+    actor_label: str | None = None,
+) -> AuditEntry:
+    """Append one entry. ``object_type`` defaults to the model's access type or its model name."""
+    ctx = context.current()
+    if obj is not None and not object_type:
+        object_type = getattr(obj, "access_type", obj._meta.model_name)
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor=actor if authenticated else None,
+        actor_label=actor_label if actor_label is not None else (actor.get_username() if authenticated else ""),
+        ip=ctx.ip,
+        user_agent=ctx.user_agent,
+        action=action,
+        object_type=object_type,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
+        changes={k: _jsonable(v) for k, v in (changes or {}).items()},
+    )

@@ -1,0 +1,16 @@
+from django.http import HttpResponse
+from django.urls import include, path
+
+from rapport.api import api
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("", include("rapport.users.urls")),
+    path("", include("rapport.core.urls")),
+]

@@ -1,0 +1,32 @@
+"""Factories for the users app (later apps add theirs beside these)."""
+
+import factory
+
+from rapport.users.models import Role, Team, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def role(key: str) -> Role:
+    return Role.objects.get(key=key)
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    role = factory.LazyFunction(lambda: role("sales_rep"))
+    password = factory.django.Password(PASSWORD)
