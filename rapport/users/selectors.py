@@ -1,0 +1,73 @@
+"""Reads of users, teams, roles and tokens, always scoped by the actor's record access."""
+
+from django.db.models import Count, Q, QuerySet
+
+from . import access
+from .models import APIToken, Role, Team, User
+
+
+def user_list(*, actor, filters: dict | None = None) -> QuerySet[User]:
+    filters = filters or {}
+    qs = access.scoped(User.objects.select_related("team", "role"), actor=actor, object_type="user")
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(
+            Q(username__icontains=q) | Q(email__icontains=q) | Q(first_name__icontains=q) | Q(last_name__icontains=q)
+        )
+    if filters.get("team_id") is not None:
+        qs = qs.filter(team_id=filters["team_id"])
+    if filters.get("role_id") is not None:
+        qs = qs.filter(role_id=filters["role_id"])
+    if filters.get("is_active") is not None:
+        qs = qs.filter(is_active=filters["is_active"])
+    return qs
+
+
+def user_get(*, actor, pk) -> User:
+    return access.get_for(User.objects.select_related("team", "role"), actor=actor, object_type="user", pk=pk)
+
+
+def team_list(*, actor, filters: dict | None = None) -> QuerySet[Team]:
+    filters = filters or {}
+    qs = access.scoped(Team.objects.all(), actor=actor, object_type="team")
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(name__icontains=q)
+    # The member count goes through a subquery so the DISTINCT of the team scope cannot inflate it.
+    return qs.annotate(member_count=Count("members", distinct=True)).prefetch_related("managers")
+
+
+def team_get(*, actor, pk) -> Team:
+    return access.get_for(
+        Team.objects.prefetch_related("managers").annotate(member_count=Count("members", distinct=True)),
+        actor=actor,
+        object_type="team",
+        pk=pk,
+    )
+
+
+def role_list(*, actor, filters: dict | None = None) -> QuerySet[Role]:
+    filters = filters or {}
+    qs = access.scoped(Role.objects.all(), actor=actor, object_type="role")
+    if q := (filters.get("q") or "").strip():
+        qs = qs.filter(name__icontains=q)
+    return qs.annotate(user_count=Count("users"))
+
+
+def role_get(*, actor, pk) -> Role:
+    return access.get_for(Role.objects.annotate(user_count=Count("users")), actor=actor, object_type="role", pk=pk)
+
+
+def token_list(*, actor, filters: dict | None = None) -> QuerySet[APIToken]:
+    """Tokens within the actor's token scope; ``mine`` limits them to the actor's own."""
+    filters = filters or {}
+    qs = access.scoped(APIToken.objects.select_related("user"), actor=actor, object_type="token")
+    if filters.get("mine"):
+        qs = qs.filter(user=actor)
+    if filters.get("user_id") is not None:
+        qs = qs.filter(user_id=filters["user_id"])
+    if filters.get("active") is not None:
+        qs = qs.filter(revoked_at__isnull=filters["active"])
+    return qs
+
+
+def token_get(*, actor, pk) -> APIToken:
+    return access.get_for(APIToken.objects.select_related("user"), actor=actor, object_type="token", pk=pk)
