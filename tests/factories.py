@@ -1,10 +1,19 @@
 """Factories for the users app (later apps add theirs beside these)."""
 
+from functools import cache
+
 import factory
+from django.contrib.auth.hashers import make_password
 
 from rapport.users.models import Role, Team, User
 
 PASSWORD = "correct horse battery staple"
+
+
+@cache
+def hashed_password() -> str:
+    """Argon2 is slow by design: hash the shared test password once per run."""
+    return make_password(PASSWORD)
 
 
 def role(key: str) -> Role:
@@ -29,4 +38,4 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     role = factory.LazyFunction(lambda: role("sales_rep"))
-    password = factory.django.Password(PASSWORD)
+    password = factory.LazyFunction(hashed_password)
