@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the Swagger UI assets of /api/v1/docs from our own static files
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -125,21 +126,29 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# --- Background work ------------------------------------------------------------------------
+# --- Background work (docs/background-work.md) ------------------------------------------------
+# "database": tasks are rows of the main database, run by `rapport worker` (the embedded default).
+# "rq": tasks go through Redis (REDIS_URL) to `rapport worker` processes on any number of machines.
 TASKS_BACKEND = env.str("TASKS_BACKEND", default="database")
 _TASK_BACKENDS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
-    "rq": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]},
+    "rq": {"BACKEND": "rapport.core.jobs.RQBackend", "QUEUES": ["default"]},
     "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]},
 }
 if TASKS_BACKEND not in _TASK_BACKENDS:
     raise environ.ImproperlyConfigured(f"TASKS_BACKEND must be one of {sorted(_TASK_BACKENDS)}")
 TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 if TASKS_BACKEND == "rq":
-    INSTALLED_APPS += ["django_tasks_rq"]
+    INSTALLED_APPS += ["django_rq"]
     RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}}
 # Seconds without a heartbeat after which a worker's running tasks are handed to another worker.
 WORKER_LEASE_SECONDS = env.int("WORKER_LEASE_SECONDS", default=60)
+# A task whose worker was lost this many times is marked failed instead of being run again.
+WORKER_MAX_ATTEMPTS = env.int("WORKER_MAX_ATTEMPTS", default=5)
+# Seconds between a worker's maintenance passes: lease recovery, outbox relay, periodic tasks.
+WORKER_MAINTENANCE_SECONDS = env.float("WORKER_MAINTENANCE_SECONDS", default=5.0)
+# Finished task results (database backend) are pruned after this many days.
+TASK_RESULT_RETENTION_DAYS = env.int("TASK_RESULT_RETENTION_DAYS", default=14)
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "users.User"
@@ -157,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-PASSWORD_RESET_TIMEOUT = 3600
+PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600  # reset and invitation links work once, for three days
 
 # Brute-force protection: lock a username *from one address* after repeated failures, so an
 # attacker elsewhere cannot lock the real user out; the lock lifts after the cool-off.
@@ -165,7 +174,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_MINUTES", default=15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "rapport.users.views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "rapport.users.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
@@ -199,6 +208,7 @@ USE_TZ = True
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -79,3 +81,66 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.key})"
+
+
+# --- Background work (rapport.core.jobs, rapport.core.worker, rapport.core.scheduler) ------------
+
+
+class WorkerHeartbeat(models.Model):
+    """A running ``rapport worker``, renewed every few seconds by a thread of that worker.
+
+    A worker silent for ``WORKER_LEASE_SECONDS`` is taken for dead: the tasks it was running go back to the
+    queue and are run again by another worker.
+    """
+
+    worker_id = models.CharField(max_length=64, primary_key=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}:{self.pid}) seen {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+class PeriodicSchedule(models.Model):
+    """When a periodic task (``rapport.core.scheduler.periodic``) runs next.
+
+    Workers claim a due run with a conditional UPDATE on ``next_run_at`` and enqueue the task in the same
+    transaction, so each due run is enqueued exactly once however many workers are running.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    spec = models.CharField(max_length=100)
+    next_run_at = models.DateTimeField()
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_task_id = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.spec}) next {self.next_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class TaskOutbox(models.Model):
+    """A task written in the caller's transaction, waiting to be handed to a non-database backend (Redis).
+
+    ``rapport.core.jobs.enqueue`` writes the row beside the data it belongs to; after the commit the row is
+    pushed to the backend (with the row's id as the job id) and deleted. Rows left by a crash between the
+    commit and the push are relayed by the workers' maintenance loop.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    backend_name = models.CharField(max_length=32)
+    queue_name = models.CharField(max_length=32)
+    task_path = models.TextField()
+    priority = models.IntegerField(default=0)
+    run_after = models.DateTimeField(null=True, blank=True)
+    args_kwargs = models.JSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.task_path} ({self.id})"

@@ -118,9 +118,12 @@ def user_invite(*, actor, data: dict[str, Any], send_email: bool = True) -> User
     user.save()
     audit.record(actor=actor, action="create", obj=user, changes=audit.diff({}, audit.snapshot(user, USER_FIELDS)))
     if send_email:
+        from rapport.core import jobs
+
         from .tasks import send_invitation
 
-        send_invitation.enqueue(user.pk)
+        # Enqueued in this transaction (Redis: via the outbox, pushed after the commit): a rollback sends nothing.
+        jobs.enqueue(send_invitation, user.pk)
     return user
 
 
@@ -372,4 +375,3 @@ def token_revoke(*, actor, token: APIToken) -> APIToken:
         token.save(update_fields=["revoked_at"])
         audit.record(actor=actor, action="token_revoked", obj=token, changes={"user": token.user_id})
     return token
-

@@ -1,0 +1,320 @@
+"""rapport worker: lease recovery, clean shutdown, and a worker killed with SIGKILL mid-task.
+
+The process tests run real ``rapport worker`` subprocesses on a database they share with the test
+(``shared_database``) and, for the Redis backend, on Redis db 15.
+"""
+
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connections
+from django.test import override_settings
+from django.utils import timezone
+from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from rapport.core import jobs
+from rapport.core.models import IdempotencyRecord, WorkerHeartbeat
+from rapport.core.worker import WorkerLost, recover_expired_leases, release_tasks_of, run_ready_tasks
+from rapport.users.models import User
+
+BASE_DIR = Path(settings.BASE_DIR)
+
+
+@task()
+def record_effect(user_id: int, key: str, sleep_seconds: float = 0) -> str:
+    """An idempotent task: its effect is a row keyed on ``key``; a second run finds it and does nothing more."""
+    _, created = IdempotencyRecord.objects.get_or_create(
+        user_id=user_id,
+        key=key,
+        defaults={
+            "method": "POST",
+            "path": "/test",
+            "request_hash": "-",
+            "status": 200,
+            "body": b"",
+            "content_type": "",
+        },
+    )
+    if created and sleep_seconds:
+        time.sleep(sleep_seconds)
+    return key
+
+
+# --- fixtures and helpers ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    """The test database made reachable from other processes; yields its DATABASE_URL.
+
+    PostgreSQL (and a file SQLite) already are. pytest-django's SQLite test database lives in memory: it is
+    copied to a file with SQLite's backup API and the ``default`` connection (in this thread and in threads
+    started by the test) points at that file until the test ends.
+    """
+    conn = connections["default"]
+    if conn.vendor != "sqlite":
+        s = conn.settings_dict
+        auth = quote(s["USER"] or "") + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
+        yield f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+        return
+    if not conn.is_in_memory_db():
+        yield f"sqlite:///{conn.settings_dict['NAME']}"
+        return
+    path = tmp_path / "shared.sqlite3"
+    conn.ensure_connection()
+    copy = sqlite3.connect(path)
+    conn.connection.backup(copy)
+    copy.close()
+    file_settings = {**conn.settings_dict, "NAME": str(path)}
+    file_conn = conn.__class__(file_settings, alias="default")
+    original_settings = connections.settings["default"]
+    connections.settings["default"] = file_settings
+    connections["default"] = file_conn
+    try:
+        yield f"sqlite:///{path}"
+    finally:
+        file_conn.close()
+        connections["default"] = conn
+        connections.settings["default"] = original_settings
+
+
+@pytest.fixture
+def redis_db(redis_url):
+    """Redis db 15, emptied before and after the test, as the RQ backend of this process."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    client.flushdb()
+    rq_tasks = {"default": {"BACKEND": "rapport.core.jobs.RQBackend", "QUEUES": ["default"]}}
+    with override_settings(TASKS=rq_tasks, RQ_QUEUES={"default": {"URL": redis_url}}):
+        yield redis_url
+    client.flushdb()
+    client.close()
+
+
+def wait_until(predicate, *, timeout: float = 20, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def start_worker(
+    database_url: str, tmp_path: Path, worker_id: str, *args: str, redis_url: str = ""
+) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "RAPPORT_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "worker-test",
+        "TASKS_BACKEND": "rq" if redis_url else "database",
+        "REDIS_URL": redis_url,
+    }
+    command = [sys.executable, "manage.py", "worker", "--worker-id", worker_id, "--interval", "0.1", *args]
+    # Own process group: the SIGKILL reaches the worker and anything it started, like a machine that dies.
+    with (tmp_path / f"{worker_id}.log").open("w") as log:
+        return subprocess.Popen(
+            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> int:
+    if process.poll() is None:
+        os.killpg(process.pid, sig)
+    try:
+        return process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
+
+
+def log_of(tmp_path: Path, worker_id: str) -> str:
+    return (tmp_path / f"{worker_id}.log").read_text()
+
+
+def make_user(name: str = "effect") -> User:
+    return User.objects.create(username=name, email=f"{name}@example.test")
+
+
+def effects(key: str) -> int:
+    return IdempotencyRecord.objects.filter(key=key).count()
+
+
+# --- lease recovery (in process) --------------------------------------------------------------------
+
+
+def _claimed(worker_id: str, *, started_ago: dt.timedelta, beat_ago: dt.timedelta | None, key: str) -> DBTaskResult:
+    user = User.objects.first() or make_user()
+    result = DBTaskResult.objects.get(id=jobs.enqueue(record_effect, user.pk, key))
+    result.claim(worker_id)
+    now = timezone.now()
+    DBTaskResult.objects.filter(pk=result.pk).update(started_at=now - started_ago)
+    if beat_ago is not None:
+        WorkerHeartbeat.objects.create(worker_id=worker_id, started_at=now - beat_ago, last_seen=now - beat_ago)
+    return result
+
+
+@pytest.mark.django_db
+def test_tasks_of_a_silent_worker_go_back_to_ready_and_run_again():
+    lost = _claimed("dead", started_ago=dt.timedelta(minutes=5), beat_ago=dt.timedelta(minutes=2), key="lost")
+    never_beat = _claimed("gone", started_ago=dt.timedelta(minutes=5), beat_ago=None, key="gone")
+    alive = _claimed("alive", started_ago=dt.timedelta(minutes=5), beat_ago=dt.timedelta(seconds=1), key="alive")
+    just_started = _claimed("young", started_ago=dt.timedelta(seconds=1), beat_ago=None, key="young")
+
+    assert recover_expired_leases(lease=60) == 2
+
+    status = dict(DBTaskResult.objects.values_list("id", "status"))
+    assert status[lost.pk] == status[never_beat.pk] == TaskResultStatus.READY
+    assert status[alive.pk] == status[just_started.pk] == TaskResultStatus.RUNNING
+    assert recover_expired_leases(lease=60) == 0
+
+    assert run_ready_tasks() == 2
+    lost.refresh_from_db()
+    assert lost.status == TaskResultStatus.SUCCESSFUL
+    assert lost.worker_ids[0] == "dead" and len(lost.worker_ids) == 2
+    assert effects("lost") == effects("gone") == 1
+
+
+@pytest.mark.django_db
+@override_settings(WORKER_MAX_ATTEMPTS=3)
+def test_a_task_that_keeps_losing_its_worker_fails_instead_of_looping():
+    result = _claimed("w1", started_ago=dt.timedelta(minutes=5), beat_ago=None, key="poison")
+    DBTaskResult.objects.filter(pk=result.pk).update(worker_ids=["w1", "w2", "w3"])
+
+    assert recover_expired_leases(lease=60) == 0
+    result.refresh_from_db()
+    assert result.status == TaskResultStatus.FAILED
+    assert result.exception_class_path == f"{WorkerLost.__module__}.WorkerLost"
+
+
+@pytest.mark.django_db
+def test_a_stopping_worker_releases_only_its_own_tasks():
+    mine = _claimed("me", started_ago=dt.timedelta(seconds=1), beat_ago=None, key="mine")
+    theirs = _claimed("them", started_ago=dt.timedelta(seconds=1), beat_ago=None, key="theirs")
+    assert release_tasks_of("me") == 1
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.status, theirs.status) == (TaskResultStatus.READY, TaskResultStatus.RUNNING)
+
+
+# --- real worker processes --------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sigterm_lets_the_running_task_finish_then_exits(shared_database, tmp_path):
+    user = make_user()
+    result_id = jobs.enqueue(record_effect, user.pk, "graceful", 1.5)
+    worker = start_worker(shared_database, tmp_path, "graceful-worker")
+    try:
+        wait_until(lambda: effects("graceful"), what="the task to start")
+        assert WorkerHeartbeat.objects.filter(pk="graceful-worker").exists()
+        assert stop(worker) == 0, log_of(tmp_path, "graceful-worker")
+    finally:
+        stop(worker, signal.SIGKILL)
+    assert DBTaskResult.objects.get(id=result_id).status == TaskResultStatus.SUCCESSFUL
+    assert not WorkerHeartbeat.objects.filter(pk="graceful-worker").exists()
+
+
+def _abort_with_two_signals(database_url: str, tmp_path: Path, *, redis_url: str = "", exit_code: int) -> str:
+    user = make_user()
+    result_id = jobs.enqueue(record_effect, user.pk, "aborted", 30)
+    worker = start_worker(database_url, tmp_path, "impatient", "--no-scheduler", redis_url=redis_url)
+    try:
+        wait_until(lambda: effects("aborted"), what="the task to start")
+        os.killpg(worker.pid, signal.SIGTERM)
+        time.sleep(1.2)  # RQ ignores a second signal within a second of the first
+        assert stop(worker, signal.SIGINT) == exit_code, log_of(tmp_path, "impatient")
+    finally:
+        stop(worker, signal.SIGKILL)
+    assert record_effect.get_result(result_id).status == TaskResultStatus.READY
+    return result_id
+
+
+@pytest.mark.slow
+def test_a_second_signal_aborts_the_task_and_puts_it_back(shared_database, tmp_path):
+    result_id = _abort_with_two_signals(shared_database, tmp_path, exit_code=1)
+    assert DBTaskResult.objects.get(id=result_id).worker_ids == ["impatient"]
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_a_second_signal_puts_the_rq_job_back_on_its_queue(shared_database, redis_db, tmp_path):
+    import django_rq
+
+    result_id = _abort_with_two_signals(shared_database, tmp_path, redis_url=redis_db, exit_code=0)  # RQ's exit
+    assert django_rq.get_queue("default").job_ids == [result_id]
+
+
+def _kill_mid_task_then_recover(database_url: str, tmp_path: Path, *, redis_url: str = "") -> tuple[str, str, str]:
+    """Enqueue a slow idempotent task, SIGKILL the worker running it, let a second worker recover it."""
+    user = make_user()
+    key = f"kill-{uuid.uuid4().hex[:8]}"
+    first, second = f"doomed-{key}", f"heir-{key}"
+    result_id = jobs.enqueue(record_effect, user.pk, key, 60)
+    doomed = start_worker(database_url, tmp_path, first, "--lease-seconds", "1", redis_url=redis_url)
+    heir = None
+    try:
+        wait_until(lambda: effects(key), what="the first worker to start the task")
+        stop(doomed, signal.SIGKILL)
+        assert record_effect.get_result(result_id).status == TaskResultStatus.RUNNING  # held by a dead worker
+        heir = start_worker(
+            database_url,
+            tmp_path,
+            second,
+            "--lease-seconds",
+            "1",
+            "--maintenance-seconds",
+            "0.2",
+            redis_url=redis_url,
+        )
+        wait_until(
+            lambda: record_effect.get_result(result_id).status == TaskResultStatus.SUCCESSFUL,
+            what="the second worker to run the task again",
+        )
+        assert stop(heir) == 0, log_of(tmp_path, second)
+    finally:
+        stop(doomed, signal.SIGKILL)
+        if heir is not None:
+            stop(heir, signal.SIGKILL)
+    assert effects(key) == 1
+    return result_id, first, second
+
+
+@pytest.mark.slow
+def test_task_of_a_worker_killed_mid_task_runs_again_once(shared_database, tmp_path):
+    result_id, first, second = _kill_mid_task_then_recover(shared_database, tmp_path)
+    result = DBTaskResult.objects.get(id=result_id)
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.worker_ids == [first, second]
+    assert result.return_value == result.args_kwargs["args"][1]
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_rq_job_of_a_worker_killed_mid_task_runs_again_once(shared_database, redis_db, tmp_path):
+    import django_rq
+    from django_tasks_rq.backend import Job
+
+    result_id, _, second = _kill_mid_task_then_recover(shared_database, tmp_path, redis_url=redis_db)
+    result = record_effect.get_result(result_id)
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.worker_ids == [second]
+    job = Job.fetch(result_id, connection=django_rq.get_connection("default"))
+    assert job.meta["rapport_lost_runs"] == 1
+    assert job.worker_name == second
