@@ -39,3 +39,24 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     role = factory.LazyFunction(lambda: role("sales_rep"))
     password = factory.LazyFunction(hashed_password)
+
+
+def api_token(user: User, name: str = "test token") -> str:
+    """A new API token of ``user``; returns the raw value for ``Authorization: Bearer``."""
+    from rapport.users.models import APIToken, hash_token
+
+    raw = APIToken.generate()
+    APIToken.objects.create(user=user, name=name, prefix=raw[:12], key_hash=hash_token(raw))
+    return raw
+
+
+class APITokenFactory(factory.django.DjangoModelFactory):
+    """A token whose raw value nobody knows (for listing and revoking); use ``api_token()`` to authenticate."""
+
+    class Meta:
+        model = "users.APIToken"
+
+    user = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Token {n}")
+    prefix = "rap_unknown"
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")

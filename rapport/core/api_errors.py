@@ -1,10 +1,15 @@
-"""RFC 9457 problem JSON for every error the API returns."""
+"""RFC 9457 problem JSON for every error the API returns, and its schema for the OpenAPI document."""
 
+import logging
+
+from django.conf import settings
 from django.http import Http404, HttpRequest, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from .errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -20,6 +25,29 @@ _TITLES = {
     429: "Too many requests",
     500: "Server error",
 }
+
+
+# Codes for ninja's own HttpErrors (e.g. 400 "Cannot parse request body").
+_HTTP_ERROR_CODES = {400: "bad_request", 405: "method_not_allowed", 429: "throttled"}
+
+
+class Problem(Schema):
+    """An error (RFC 9457). ``code`` is stable and machine-readable; ``errors`` maps field names to messages."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    errors: dict[str, list[str]]
+
+
+def problems(*statuses: int) -> dict[int, type[Problem]]:
+    """The error part of a route's ``response=``: ``{200: Out, **problems(401, 404)}``."""
+    unknown = set(statuses) - set(_TITLES)
+    if unknown:
+        raise ValueError(f"No problem title for status {sorted(unknown)}")
+    return dict.fromkeys(statuses, Problem)
 
 
 def problem(status: int, code: str, detail: str, errors: dict[str, list[str]] | None = None, **extra) -> JsonResponse:
@@ -67,4 +95,16 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError):
-        return problem(exc.status_code, "http_error", str(exc.message))
+        if exc.status_code == 403 and "csrf" in str(exc.message).lower():
+            # ninja's session auth refuses an unsafe request without the CSRF token this way.
+            return problem(403, "csrf_failed", "Send the CSRF token (X-CSRFToken header) with a session request.")
+        code = _HTTP_ERROR_CODES.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.message))
+
+    @api.exception_handler(Exception)
+    def _server_error(request: HttpRequest, exc: Exception):
+        if settings.DEBUG:
+            raise exc
+        # Logged with its traceback for the operator; the client learns nothing about the internals.
+        logger.exception("Unhandled error in %s %s", request.method, request.path)
+        return problem(500, "server_error", "Something went wrong on our side; the error was logged.")

@@ -87,7 +87,8 @@ def can(actor, obj: Model, operation: Operation | str, *, object_type: str | Non
     condition = scope_filter(actor, object_type, operation)
     if condition is None:
         return scope_of(actor, object_type, operation) == Scope.ALL
-    return type(obj)._default_manager.filter(condition, pk=obj.pk).exists()
+    # _meta, not type(): request.user is a lazy wrapper around the User.
+    return obj._meta.model._default_manager.filter(condition, pk=obj.pk).exists()
 
 
 def get_for(queryset: QuerySet, *, actor, object_type: str, pk) -> Model:

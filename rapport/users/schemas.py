@@ -1,6 +1,12 @@
+"""API shapes of users, teams, roles and tokens. Validation of meaning lives in the services, not here."""
+
 from datetime import datetime
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from .enums import Feature, Scope
+
+# --- references ------------------------------------------------------------------------------
 
 
 class RoleRef(Schema):
@@ -12,6 +18,15 @@ class RoleRef(Schema):
 class TeamRef(Schema):
     id: int
     name: str
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    display_name: str
+
+
+# --- me --------------------------------------------------------------------------------------
 
 
 class MeOut(Schema):
@@ -26,3 +41,179 @@ class MeOut(Schema):
     scopes: dict[str, dict[str, str]]
     features: list[str]
     last_login: datetime | None
+
+
+# --- users -----------------------------------------------------------------------------------
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    email: str
+    first_name: str
+    last_name: str
+    display_name: str
+    time_zone: str
+    team: TeamRef | None
+    role: RoleRef | None
+    is_active: bool
+    date_joined: datetime
+    last_login: datetime | None
+    updated_at: datetime
+
+
+class UserFilters(Schema):
+    q: str | None = Field(None, description="Search in username, email and names.")
+    team_id: int | None = None
+    role_id: int | None = None
+    is_active: bool | None = None
+
+
+class UserInvite(Schema):
+    email: str
+    username: str | None = Field(None, description="Defaults to the email address.")
+    first_name: str = ""
+    last_name: str = ""
+    time_zone: str = ""
+    team_id: int | None = None
+    role_id: int | None = Field(None, description="Needs the settings feature; defaults to the read-only role.")
+
+
+# In PATCH schemas a field left out is unchanged. Fields typed without ``| None`` refuse an explicit null (the
+# ``None`` default only stands for "not sent" and is never passed on: routes dump with exclude_unset).
+
+
+class UserPatch(Schema):
+    """Only the fields sent are changed; `team_id: null` takes the user out of their team."""
+
+    username: str = None
+    email: str = None
+    first_name: str = None
+    last_name: str = None
+    time_zone: str = None
+    team_id: int | None = None
+    role_id: int = None
+    is_active: bool = None
+
+
+# --- teams -----------------------------------------------------------------------------------
+
+
+class TeamOut(Schema):
+    id: int
+    name: str
+    description: str
+    managers: list[UserRef]
+    member_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TeamFilters(Schema):
+    q: str | None = Field(None, description="Search in the name.")
+
+
+class TeamIn(Schema):
+    name: str
+    description: str = ""
+    manager_ids: list[int] = Field(default_factory=list)
+
+
+class TeamPatch(Schema):
+    """Only the fields sent are changed; changing managers needs the `all` team write scope."""
+
+    name: str = None
+    description: str = None
+    manager_ids: list[int] = None
+
+
+# --- roles -----------------------------------------------------------------------------------
+
+
+class ScopePair(Schema):
+    read: Scope = Scope.NONE
+    write: Scope = Scope.NONE
+
+
+class RoleOut(Schema):
+    id: int
+    key: str
+    name: str
+    description: str
+    is_builtin: bool
+    scopes: dict[str, ScopePair]
+    features: list[Feature]
+    user_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoleFilters(Schema):
+    q: str | None = Field(None, description="Search in the name.")
+
+
+class RoleIn(Schema):
+    name: str
+    description: str = ""
+    scopes: dict[str, ScopePair] = Field(
+        default_factory=dict, description="Per object type (see /permissions) a read and a write scope; missing: none."
+    )
+    features: list[Feature] = Field(default_factory=list)
+
+
+class RolePatch(Schema):
+    """Only the fields sent are changed. Built-in roles cannot be changed."""
+
+    name: str = None
+    description: str = None
+    scopes: dict[str, ScopePair] = None
+    features: list[Feature] = None
+
+
+class ObjectTypeOut(Schema):
+    key: str
+    label: str
+    business: bool = Field(description="A customer-facing record type rather than system data.")
+
+
+class ChoiceOut(Schema):
+    value: str
+    label: str
+
+
+class PermissionsOut(Schema):
+    """What a role editor offers: the object types, the scopes per operation, and the features."""
+
+    object_types: list[ObjectTypeOut]
+    operations: list[ChoiceOut]
+    scopes: list[ChoiceOut]
+    features: list[ChoiceOut]
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the token, to recognise it.")
+    user: UserRef
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    is_active: bool
+
+
+class TokenCreatedOut(TokenOut):
+    token: str = Field(description="The token itself. It is shown only this once; only its hash is kept.")
+
+
+class TokenFilters(Schema):
+    mine: bool = Field(False, description="Only your own tokens.")
+    user_id: int | None = None
+    active: bool | None = Field(None, description="true: not revoked; false: revoked.")
+
+
+class TokenIn(Schema):
+    name: str
+    user_id: int | None = Field(None, description="Whose token; defaults to you. Needs the token write scope.")

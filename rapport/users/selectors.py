@@ -26,18 +26,24 @@ def user_get(*, actor, pk) -> User:
     return access.get_for(User.objects.select_related("team", "role"), actor=actor, object_type="user", pk=pk)
 
 
+def _visible_count(relation: str, actor) -> Count:
+    """Count related users the actor may see: counts follow record access like lists and gets do."""
+    visible = access.scoped(User.objects.all(), actor=actor, object_type="user").values("pk")
+    return Count(relation, filter=Q(**{f"{relation}__in": visible}), distinct=True)
+
+
 def team_list(*, actor, filters: dict | None = None) -> QuerySet[Team]:
     filters = filters or {}
     qs = access.scoped(Team.objects.all(), actor=actor, object_type="team")
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(name__icontains=q)
     # The member count goes through a subquery so the DISTINCT of the team scope cannot inflate it.
-    return qs.annotate(member_count=Count("members", distinct=True)).prefetch_related("managers")
+    return qs.annotate(member_count=_visible_count("members", actor)).prefetch_related("managers")
 
 
 def team_get(*, actor, pk) -> Team:
     return access.get_for(
-        Team.objects.prefetch_related("managers").annotate(member_count=Count("members", distinct=True)),
+        Team.objects.prefetch_related("managers").annotate(member_count=_visible_count("members", actor)),
         actor=actor,
         object_type="team",
         pk=pk,
@@ -49,11 +55,13 @@ def role_list(*, actor, filters: dict | None = None) -> QuerySet[Role]:
     qs = access.scoped(Role.objects.all(), actor=actor, object_type="role")
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(name__icontains=q)
-    return qs.annotate(user_count=Count("users"))
+    return qs.annotate(user_count=_visible_count("users", actor))
 
 
 def role_get(*, actor, pk) -> Role:
-    return access.get_for(Role.objects.annotate(user_count=Count("users")), actor=actor, object_type="role", pk=pk)
+    return access.get_for(
+        Role.objects.annotate(user_count=_visible_count("users", actor)), actor=actor, object_type="role", pk=pk
+    )
 
 
 def token_list(*, actor, filters: dict | None = None) -> QuerySet[APIToken]:
