@@ -76,6 +76,9 @@ def browser():
         pytest.skip("Debian's chromium is not installed; run make test to install it")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls from it
+    # (SynchronousOnlyOperation) although they run synchronously. The flag only affects this test process.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield browser

@@ -1,9 +1,44 @@
 from django.urls import reverse
 
+from rapport.users import access
+from rapport.users.enums import Feature, Operation, Scope
+
+
+def _reads(object_type: str):
+    return lambda user: access.scope_of(user, object_type, Operation.READ) != Scope.NONE
+
+
+def _manages_settings(user) -> bool:
+    return access.has_feature(user, Feature.SETTINGS) and _reads("role")(user)
+
+
+# (label, url name, who sees the item (None: everyone), url-name prefixes of the area's pages)
+_SECTIONS = [
+    ("Dashboard", "dashboard", None, ("dashboard",)),
+    ("Users", "user_list", _reads("user"), ("user_",)),
+    ("Teams", "team_list", _reads("team"), ("team_",)),
+    # Everyone may read the roles (their pages stay reachable), but only those who manage them need the entry.
+    ("Roles", "role_list", _manages_settings, ("role_",)),
+    ("Audit log", "audit_list", _reads("audit"), ("audit_",)),
+    ("Account", "account", None, ("account", "token_", "password_change")),
+]
+
 
 def navigation(request):
-    """The main navigation; areas of later issues appear as their apps arrive."""
+    """The main navigation: ``nav_items`` as (label, url, key), only the areas the user may use.
+
+    ``nav_current`` is the key of the area the current page belongs to, so ``base.html`` marks it with
+    aria-current on its sub-pages too (editing a user marks "Users").
+    """
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
-    items = [("Dashboard", reverse("dashboard"), "dashboard")]
-    return {"nav_items": items}
+    match = getattr(request, "resolver_match", None)
+    current = (match.url_name if match else "") or ""
+    items, nav_current = [], None
+    for label, url_name, visible, prefixes in _SECTIONS:
+        if visible is not None and not visible(request.user):
+            continue
+        if current and current.startswith(prefixes):
+            nav_current = url_name
+        items.append((label, reverse(url_name), url_name))
+    return {"nav_items": items, "nav_current": nav_current}

@@ -14,9 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(client, username, password=PASSWORD, ip="10.0.0.1"):
-    return client.post(
-        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip
-    )
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=ip)
 
 
 def test_login_rotates_the_session_and_logout_invalidates_it(client):

@@ -1,3 +1,5 @@
+"""Signing in, lockout, password change and reset."""
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render

@@ -1,0 +1,107 @@
+"""Form helpers shared by every app's views."""
+
+from collections.abc import Mapping
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils import timezone
+
+from rapport.users import access, selectors
+
+from .errors import ApplicationError, NotFound, PermissionDenied
+
+
+def raise_for_http(exc: ApplicationError) -> None:
+    """Turn the errors that have their own page into Django's: NotFound -> 404, PermissionDenied -> 403."""
+    if isinstance(exc, NotFound):
+        raise Http404(exc.message)
+    if isinstance(exc, PermissionDenied):
+        raise DjangoPermissionDenied(exc.message)
+
+
+def apply_application_error(
+    form: forms.BaseForm, exc: ApplicationError, *, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form it came from.
+
+    NotFound raises Http404 and PermissionDenied a 403. Field errors go onto the form's fields: the
+    service's key itself, ``field_map[key]``, or the key without its ``_id``/``_ids`` suffix
+    (``team_id`` -> ``team``, ``manager_ids`` -> ``managers``); keys matching no field, and errors without fields, become non-field errors.
+    """
+    raise_for_http(exc)
+    field_map = field_map or {}
+    for key, messages in exc.fields.items():
+        name = _field_name(form, key, field_map)
+        for message in messages:
+            form.add_error(name, message)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _field_name(form: forms.BaseForm, key: str, field_map: Mapping[str, str]) -> str | None:
+    base = key.removesuffix("_ids")
+    plural = base + "s" if base != key else None
+    for candidate in (field_map.get(key), key, plural, base, key.removesuffix("_id")):
+        if candidate and candidate in form.fields:
+            return candidate
+    return None
+
+
+# --- the audit log's filters ---------------------------------------------------------------------
+
+# Suggestions for the action filter (any action can be typed).
+AUDIT_ACTIONS = [
+    "create",
+    "update",
+    "delete",
+    "deactivated",
+    "role_changed",
+    "login",
+    "logout",
+    "login_failed",
+    "password_changed",
+    "password_reset",
+    "token_created",
+    "token_revoked",
+]
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Who")
+    action = forms.CharField(required=False, max_length=40, widget=forms.TextInput(attrs={"list": "audit-actions"}))
+    object_type = forms.ChoiceField(required=False, label="Object type")
+    object_id = forms.CharField(required=False, max_length=64, label="Object id")
+    date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, data=None, *, actor):
+        super().__init__(data)
+        self.fields["actor"].queryset = selectors.user_list(actor=actor).select_related(None)
+        self.fields["actor"].label_from_instance = lambda u: (
+            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
+        )
+        self.fields["object_type"].choices = [("", "Any")] + [(k, s.label) for k, s in access.OBJECT_TYPES.items()]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        return data
+
+    def selector_filters(self) -> dict:
+        """Dates are days in the viewer's time zone; ``date_to`` includes its whole day."""
+        data = self.cleaned_data if self.is_valid() else {}
+
+        def start_of(day):
+            return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+        return {
+            "actor_id": data["actor"].pk if data.get("actor") else None,
+            "action": data.get("action") or "",
+            "object_type": data.get("object_type") or "",
+            "object_id": data.get("object_id") or "",
+            "at_from": start_of(data.get("date_from")),
+            "at_to": start_of(data["date_to"] + timedelta(days=1)) if data.get("date_to") else None,
+        }

@@ -1,0 +1,1 @@
+"""The users app's HTML views, one module per area."""
