@@ -1,6 +1,6 @@
 """Writing the audit log. Services call these explicitly, in the same transaction as the change."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -78,3 +78,49 @@ def record(
         object_repr=(object_repr if object_repr is not None else str(obj) if obj is not None else "")[:200],
         changes={k: _jsonable(v) for k, v in (changes or {}).items()},
     )
+
+
+# --- showing entries -----------------------------------------------------------------------------
+# Changes keep related records as ids (names change; ids do not). For display, apps register how to turn
+# the ids of a field into names the viewer may see: ``register_reference("role", resolver)`` where
+# ``resolver(actor, ids) -> {id: name}`` runs one scoped query for a whole page of entries.
+
+REFERENCE_RESOLVERS: dict[str, Callable[[Any, set], dict]] = {}
+
+
+def register_reference(field: str, resolver: Callable[[Any, set], dict]) -> None:
+    REFERENCE_RESOLVERS[field] = resolver
+
+
+def change_rows(entries: Iterable[AuditEntry], *, actor) -> None:
+    """Give each entry ``change_rows``: ``[{field, pair, old, new}]`` with related ids shown by name."""
+    entries = list(entries)
+    wanted: dict[str, set] = {}
+    for entry in entries:
+        changes = entry.changes if isinstance(entry.changes, dict) else {}
+        for name, value in changes.items():
+            if name in REFERENCE_RESOLVERS:
+                for v in value if isinstance(value, list) else [value]:
+                    wanted.setdefault(name, set()).update(v if isinstance(v, list) else [v])
+    names = {field: REFERENCE_RESOLVERS[field](actor, ids - {None}) for field, ids in wanted.items()}
+
+    def show(field, value):
+        labels = names.get(field)
+        if labels is None or value is None:
+            return value
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, f"#{v}")) for v in value) or "—"
+        return labels.get(value, f"#{value}")
+
+    for entry in entries:
+        changes = entry.changes
+        if not isinstance(changes, dict):
+            entry.change_rows = [{"field": "", "pair": False, "new": changes}]
+            continue
+        rows = []
+        for name, value in changes.items():
+            if isinstance(value, list) and len(value) == 2:  # [old, new], as diff() writes them
+                rows.append({"field": name, "pair": True, "old": show(name, value[0]), "new": show(name, value[1])})
+            else:
+                rows.append({"field": name, "pair": False, "new": show(name, value)})
+        entry.change_rows = rows

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from rapport.users import access
 from rapport.users.enums import Operation, Scope
 
-from . import selectors
+from . import audit, selectors
 from .forms import AUDIT_ACTIONS, AuditFilterForm
 from .listing import keyset_page
 from .selectors import dashboard_figures
@@ -24,19 +24,6 @@ def styleguide(request):
     return render(request, "core/styleguide.html")
 
 
-def _change_rows(changes) -> list[dict]:
-    """``{field: [old, new]}`` as rows; other shapes (e.g. ``{"name": "x"}``) as a value without an old one."""
-    if not isinstance(changes, dict):
-        return [{"field": "", "pair": False, "new": changes}]
-    rows = []
-    for name, value in changes.items():
-        if isinstance(value, list) and len(value) == 2:
-            rows.append({"field": name, "pair": True, "old": value[0], "new": value[1]})
-        else:
-            rows.append({"field": name, "pair": False, "new": value})
-    return rows
-
-
 @login_required
 def audit_list(request):
     actor = request.user
@@ -45,8 +32,7 @@ def audit_list(request):
     form = AuditFilterForm(request.GET or None, actor=actor)
     entries = selectors.audit_list(actor=actor, filters=form.selector_filters())
     page = keyset_page(entries, after=request.GET.get("after"), before=request.GET.get("before"), size=AUDIT_PAGE_SIZE)
-    for entry in page.items:
-        entry.change_rows = _change_rows(entry.changes)
+    audit.change_rows(page.items, actor=actor)
     context = {
         "form": form,
         "page": page,

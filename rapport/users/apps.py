@@ -7,4 +7,5 @@ class UsersConfig(AppConfig):
     verbose_name = "Users and access"
 
     def ready(self) -> None:
-        from . import access, signals  # noqa: F401  (registers object types and auth signal receivers)
+        # Registers object types, auth signal receivers and how the audit log names related records.
+        from . import access, audit_references, signals  # noqa: F401

@@ -32,6 +32,11 @@ def _visible_count(relation: str, actor) -> Count:
     return Count(relation, filter=Q(**{f"{relation}__in": visible}), distinct=True)
 
 
+def user_me(*, actor) -> User:
+    """The actor's own user record: everyone may see their own profile, whatever their role's user scope."""
+    return User.objects.select_related("team", "role").get(pk=actor.pk)
+
+
 def team_list(*, actor, filters: dict | None = None) -> QuerySet[Team]:
     filters = filters or {}
     qs = access.scoped(Team.objects.all(), actor=actor, object_type="team")

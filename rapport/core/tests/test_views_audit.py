@@ -154,3 +154,28 @@ def test_query_count_does_not_grow_with_rows(client, admin):
     for i in range(40):
         entry(UserFactory(), changes={"n": [i, i + 1]})
     assert queries() == few
+
+
+def test_related_records_are_shown_by_name_and_only_when_visible(client, admin, red):
+    from rapport.users.models import Role
+    from rapport.users.services import role_create, user_update
+
+    secret_role = role_create(
+        actor=admin,
+        data={"name": "Auditor", "scopes": {"audit": {"read": "all", "write": "none"}}, "features": []},
+    )
+    user = UserFactory(team=red)
+    user_update(actor=admin, user=user, data={"role_id": Role.objects.get(key="marketer").pk})
+
+    html = signed_in(client, admin).get(reverse("audit_list"), {"object_type": "user"}).content.decode()
+    assert "<del>Sales rep</del>" in html and "<ins>Marketer</ins>" in html
+
+    # A custom role that reads the audit log but no teams sees the team's id, never its name.
+    auditor = UserFactory(role=secret_role)
+    blue = TeamFactory(name="Hidden Blue")
+    user_update(actor=admin, user=user, data={"team_id": blue.pk})
+    from django.test import Client
+
+    html = signed_in(Client(), auditor).get(reverse("audit_list"), {"object_type": "user"}).content.decode()
+    assert "Hidden Blue" not in html
+    assert f"<del>#{red.pk}</del>" in html and f"<ins>#{blue.pk}</ins>" in html

@@ -67,8 +67,11 @@ def test_account_is_read_only_without_user_write_scope(client):
 def test_token_is_shown_once_and_stored_hashed(client, me):
     client = signed_in(client, me)
     assert "No API tokens" in client.get(reverse("token_list")).content.decode()
-    response = client.post(reverse("token_list"), {"name": "Sync"})
-    assert response.status_code == 201
+    created = client.post(reverse("token_list"), {"name": "Sync"})
+    # Post/redirect/get: reloading the page after creating a token cannot create a second one.
+    assert created.status_code == 302 and created.url == reverse("token_list")
+    response = client.get(created.url)
+    assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     raw = response.context["raw_token"]
     body = response.content.decode()
@@ -79,6 +82,7 @@ def test_token_is_shown_once_and_stored_hashed(client, me):
 
     again = client.get(reverse("token_list")).content.decode()
     assert raw not in again and "Sync" in again and token.prefix in again
+    assert "rapport_new_token" not in client.session  # the raw value left the session when shown
     assert raw not in str(list(AuditEntry.objects.values_list("changes", flat=True)))
 
 
@@ -131,3 +135,15 @@ def test_token_creation_refused_without_token_scope(client):
     assert response.status_code == 200 and not re.search(r"Create token", response.content.decode())
     assert client.post(reverse("token_list"), {"name": "x"}).status_code == 403
     assert not APIToken.objects.exists()
+
+
+def test_account_page_opens_for_a_role_that_cannot_read_users(client):
+    from rapport.users.services import role_create
+
+    admin = UserFactory(role=role("admin"))
+    blind = role_create(actor=admin, data={"name": "Blind", "scopes": {}, "features": []})
+    user = UserFactory(role=blind, first_name="Bea")
+    response = signed_in(client, user).get(reverse("account"))
+    assert response.status_code == 200
+    assert not response.context["can_edit"]
+    assert 'value="Bea"' in response.content.decode()

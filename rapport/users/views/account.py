@@ -24,7 +24,7 @@ from ..forms import (
 @login_required
 def account(request):
     actor = request.user
-    me = get_or_404(selectors.user_get, actor=actor, pk=actor.pk)  # a User, not the lazy request.user
+    me = selectors.user_me(actor=actor)
     can_edit = access.can(actor, me, Operation.WRITE)
     form = AccountForm(posted(request), user=me)
     status = 200
@@ -46,13 +46,17 @@ def account(request):
     return render(request, "users/account.html", {"form": form, "can_edit": can_edit}, status=status)
 
 
+NEW_TOKEN_SESSION_KEY = "rapport_new_token"
+
+
 @login_required
 def token_list(request):
-    """My API tokens; a new token's raw value is shown once, in the answer to the POST that created it."""
+    """My API tokens. A new token's raw value is shown once: the POST that creates it redirects (so a reload
+    cannot create another) and the next page view takes the value out of the session and shows it."""
     actor = request.user
     can_create = access.can_create(actor, "token", owner_id=actor.pk, team_id=actor.team_id)
     form = TokenCreateForm(posted(request))
-    created, raw, status = None, None, 200
+    status = 200
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -61,11 +65,14 @@ def token_list(request):
                 apply_application_error(form, exc)
                 status = exc.status
             else:
-                form = TokenCreateForm()
-                status = 201
+                request.session[NEW_TOKEN_SESSION_KEY] = {"id": created.pk, "raw": raw}
+                return redirect("token_list")
         else:
             status = 422
+    new = request.session.pop(NEW_TOKEN_SESSION_KEY, None)
     tokens = selectors.token_list(actor=actor, filters={"mine": True})
+    created = tokens.filter(pk=new["id"]).first() if new else None
+    raw = new["raw"] if created else None
     context = {
         "form": form,
         "page": paginate(request, tokens),
