@@ -73,6 +73,15 @@ def _readable(actor, model, object_type: str, pk, field: str):
     return obj
 
 
+def _unique_name(model, value: Any, *, exclude_pk=None) -> str:
+    """A cleaned, required name that no other record of ``model`` has (case-insensitively)."""
+    name = _clean_text(value, "name", max_length=100, required=True)
+    if model.objects.exclude(pk=exclude_pk).filter(name__iexact=name).exists():
+        label = model._meta.verbose_name
+        raise Conflict("duplicate", f"A {label} with this name already exists.", {"name": "This name is taken."})
+    return name
+
+
 def _ensure_unique_user(*, username: str, email: str, exclude_pk=None) -> None:
     others = User.objects.exclude(pk=exclude_pk)
     errors = {}
@@ -199,9 +208,7 @@ def _managers(actor, ids) -> list[User]:
 @transaction.atomic
 def team_create(*, actor, data: dict[str, Any]) -> Team:
     access.ensure_can_create(actor, "team")
-    name = _clean_text(data.get("name"), "name", max_length=100, required=True)
-    if Team.objects.filter(name__iexact=name).exists():
-        raise Conflict("duplicate", "A team with this name already exists.", {"name": "This name is taken."})
+    name = _unique_name(Team, data.get("name"))
     team = Team.objects.create(name=name, description=str(data.get("description") or "").strip())
     team.managers.set(_managers(actor, data.get("manager_ids")))
     audit.record(actor=actor, action="create", obj=team, changes=audit.diff({}, audit.snapshot(team, TEAM_FIELDS)))
@@ -214,9 +221,7 @@ def team_update(*, actor, team: Team, data: dict[str, Any]) -> Team:
     team = Team.objects.select_for_update().get(pk=team.pk)
     before = audit.snapshot(team, TEAM_FIELDS)
     if "name" in data:
-        team.name = _clean_text(data["name"], "name", max_length=100, required=True)
-        if Team.objects.exclude(pk=team.pk).filter(name__iexact=team.name).exists():
-            raise Conflict("duplicate", "A team with this name already exists.", {"name": "This name is taken."})
+        team.name = _unique_name(Team, data["name"], exclude_pk=team.pk)
     if "description" in data:
         team.description = str(data["description"] or "").strip()
     team.save()
@@ -284,9 +289,7 @@ def _ensure_manages_roles(actor) -> None:
 @transaction.atomic
 def role_create(*, actor, data: dict[str, Any]) -> Role:
     _ensure_manages_roles(actor)
-    name = _clean_text(data.get("name"), "name", max_length=100, required=True)
-    if Role.objects.filter(name__iexact=name).exists():
-        raise Conflict("duplicate", "A role with this name already exists.", {"name": "This name is taken."})
+    name = _unique_name(Role, data.get("name"))
     role = Role.objects.create(
         key=_unique_role_key(name),
         name=name,
@@ -317,9 +320,7 @@ def role_update(*, actor, role: Role, data: dict[str, Any]) -> Role:
         raise Conflict("builtin_role", "Built-in roles cannot be changed; copy one to make a custom role.")
     before = audit.snapshot(role, ROLE_FIELDS)
     if "name" in data:
-        role.name = _clean_text(data["name"], "name", max_length=100, required=True)
-        if Role.objects.exclude(pk=role.pk).filter(name__iexact=role.name).exists():
-            raise Conflict("duplicate", "A role with this name already exists.", {"name": "This name is taken."})
+        role.name = _unique_name(Role, data["name"], exclude_pk=role.pk)
     if "description" in data:
         role.description = str(data["description"] or "").strip()
     if "scopes" in data:
