@@ -126,6 +126,11 @@ class TaskOutbox(models.Model):
     ``rapport.core.jobs.enqueue`` writes the row beside the data it belongs to; after the commit the row is
     pushed to the backend (with the row's id as the job id) and deleted. Rows left by a crash between the
     commit and the push are relayed by the workers' maintenance loop.
+
+    A row whose push fails for another reason than Redis being unreachable (task renamed or removed by a
+    deploy, backend alias gone...) is retried with an exponential backoff (``next_attempt_at``, written with
+    the database's clock); after ``jobs.OUTBOX_MAX_ATTEMPTS`` failures it is marked dead (``dead_at``) and
+    kept for inspection, never relayed again unless revived.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -136,8 +141,11 @@ class TaskOutbox(models.Model):
     priority = models.IntegerField(default=0)
     run_after = models.DateTimeField(null=True, blank=True)
     args_kwargs = models.JSONField()
+    # Failed pushes, Redis outages excepted (they stop the relay pass and are retried on the next one).
     attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)  # the exception's class name, never its message
+    next_attempt_at = models.DateTimeField(null=True, blank=True)  # None: due now
+    dead_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at"]

@@ -14,6 +14,8 @@ Each schedule has a ``PeriodicSchedule`` row. A worker claims a due run with a c
 (``... SET next_run_at = <next> WHERE name = %s AND next_run_at = <the due time it read>``) and enqueues the
 task in the same transaction, so each due run is enqueued exactly once, however many workers run the
 scheduler. Runs missed while no worker was running are not caught up: the task runs once, then on schedule.
+"Now" is the database's clock (``jobs.db_now()``), so a worker whose own clock is off neither runs a task early
+nor holds it back.
 """
 
 import dataclasses
@@ -23,7 +25,6 @@ import zoneinfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from django_tasks.base import Task
 
@@ -138,13 +139,16 @@ def claim_and_enqueue(schedule: Schedule, *, due: dt.datetime, now: dt.datetime)
 
 
 def run_due(now: dt.datetime | None = None, registered: dict[str, Schedule] | None = None) -> list[str]:
-    """Enqueue every due periodic task once; return the names of those this call enqueued."""
+    """Enqueue every due periodic task once; return the names of those this call enqueued.
+
+    ``now`` defaults to the database's clock, shared by all workers.
+    """
     from .models import PeriodicSchedule
 
-    now = now or timezone.now()
     registered = schedules() if registered is None else registered
     if not registered:
         return []
+    now = now or jobs.db_now()
     sync_rows(registered, now)
     due_rows = PeriodicSchedule.objects.filter(name__in=registered, next_run_at__lte=now).values_list(
         "name", "next_run_at"

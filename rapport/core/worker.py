@@ -13,6 +13,9 @@ The database worker is django-tasks-db's ``Worker`` plus:
 
 With the Redis/RQ backend the same command runs django-rq's worker (its name is the worker id) with the
 same heartbeat and maintenance loop; there, recovery puts abandoned jobs back on their queue.
+
+Heartbeats, task start times and the staleness comparisons use the database's clock (``Now()``), never the
+machine's: workers on machines whose clocks disagree by more than the lease still see each other alive.
 """
 
 import datetime as dt
@@ -23,7 +26,7 @@ import threading
 
 from django.conf import settings
 from django.db import close_old_connections, connections, transaction
-from django.utils import timezone
+from django.db.models.functions import Now
 from django.utils.crypto import get_random_string
 from django_tasks import task_backends
 from django_tasks.base import TaskContext, TaskResultStatus
@@ -58,16 +61,16 @@ def lease_seconds() -> float:
 # --- heartbeat --------------------------------------------------------------------------------------
 
 
-def beat(worker_id: str, *, started_at: dt.datetime | None = None) -> None:
+def beat(worker_id: str) -> None:
+    """Renew the worker's heartbeat, stamped with the database's clock (other machines compare it with theirs)."""
     from .models import WorkerHeartbeat
 
-    now = timezone.now()
-    if not WorkerHeartbeat.objects.filter(pk=worker_id).update(last_seen=now):
+    if not WorkerHeartbeat.objects.filter(pk=worker_id).update(last_seen=Now()):
         WorkerHeartbeat.objects.update_or_create(
             worker_id=worker_id,
             defaults={
-                "last_seen": now,
-                "started_at": started_at or now,
+                "last_seen": Now(),
+                "started_at": Now(),
                 "hostname": socket.gethostname()[:255],
                 "pid": os.getpid(),
             },
@@ -110,29 +113,36 @@ class Heartbeat:
             logger.exception("Worker %s could not remove its heartbeat", self.worker_id)
 
 
-def alive_workers(cutoff: dt.datetime) -> set[str]:
+def alive_workers(lease: float) -> set[str]:
+    """Ids of the workers that beat within the last ``lease`` seconds, by the database's clock."""
     from .models import WorkerHeartbeat
 
-    return set(WorkerHeartbeat.objects.filter(last_seen__gte=cutoff).values_list("worker_id", flat=True))
+    fresh = WorkerHeartbeat.objects.filter(last_seen__gte=_lease_ago(lease))
+    return set(fresh.values_list("worker_id", flat=True))
+
+
+def _lease_ago(lease: float):
+    """``Now() - lease``: an expression the database evaluates with its own clock."""
+    return Now() - dt.timedelta(seconds=lease)
 
 
 # --- lease recovery ---------------------------------------------------------------------------------
 
 
-def recover_expired_leases(*, lease: float | None = None, now: dt.datetime | None = None) -> int:
+def recover_expired_leases(*, lease: float | None = None) -> int:
     """Put RUNNING database tasks whose worker has not beaten within the lease back to READY.
 
     A task is recovered when it started more than a lease ago and its current worker (the last of its
-    ``worker_ids``) has no heartbeat newer than a lease. Returns how many tasks were put back.
+    ``worker_ids``) has no heartbeat newer than a lease, both by the database's clock. Returns how many
+    tasks were put back.
     """
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=lease_seconds() if lease is None else lease)
-    stale = DBTaskResult.objects.running().filter(started_at__lt=cutoff)
+    lease = lease_seconds() if lease is None else lease
+    stale = DBTaskResult.objects.running().filter(started_at__lt=_lease_ago(lease))
     if not stale.exists():  # the usual case: no write transaction (and on SQLite no write lock) needed
         return 0
     recovered = 0
     with transaction.atomic():
-        alive = alive_workers(cutoff)
+        alive = alive_workers(lease)
         stale = stale.select_for_update(skip_locked=True)
         for result in stale:
             if result.worker_ids and result.worker_ids[-1] in alive:
@@ -147,6 +157,16 @@ def recover_expired_leases(*, lease: float | None = None, now: dt.datetime | Non
             result.save(update_fields=["status", "started_at"])
             recovered += 1
     return recovered
+
+
+def stamp_start(result: DBTaskResult) -> None:
+    """Rewrite the start time of a task just claimed with the database's clock.
+
+    django-tasks-db's ``claim`` writes the claiming machine's ``timezone.now()``, which lease recovery on
+    another machine would compare with its own clock: one clock ahead would delay the recovery of a lost
+    task, one behind would let a task claimed without a heartbeat (``run_ready_tasks``) be taken at once.
+    """
+    DBTaskResult.objects.filter(pk=result.pk, status=TaskResultStatus.RUNNING).update(started_at=Now())
 
 
 def release_tasks_of(worker_id: str) -> int:
@@ -166,14 +186,16 @@ def rq_backends() -> list[RQBackend]:
     return [b for b in (task_backends[alias] for alias in settings.TASKS) if isinstance(b, RQBackend)]
 
 
-def recover_abandoned_rq_jobs(*, lease: float | None = None, now: dt.datetime | None = None) -> int:
+def recover_abandoned_rq_jobs(*, lease: float | None = None) -> int:
     """Put RQ jobs whose worker is lost back on their queue; return how many.
 
     RQ itself keeps a started job in the queue's StartedJobRegistry with an expiry its worker renews
     (``job_monitoring_interval`` + 60 s, so 90 s by default); once that expires, RQ's cleanup marks the job
     FAILED with ``AbandonedJobError`` (it re-runs it only if the job was enqueued with ``Retry``). Here a
-    job is requeued instead when its registry entry expired, or when it started more than a lease ago and
-    its worker (``job.worker_name``, which is our worker id) has no fresh heartbeat.
+    job is requeued instead when its worker (``job.worker_name``, which is our worker id) has no heartbeat
+    within the lease (database clock) and either its registry entry expired or it started more than a lease
+    ago. A job whose worker beats is never taken from it: the registry expiry and ``job.started_at`` are
+    written with the RQ worker's own clock, which may be off.
     """
     import django_rq
     from django_tasks_rq.backend import Job
@@ -181,9 +203,9 @@ def recover_abandoned_rq_jobs(*, lease: float | None = None, now: dt.datetime | 
     from rq.job import JobStatus
     from rq.utils import as_text, current_timestamp, parse_composite_key
 
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(seconds=lease_seconds() if lease is None else lease)
-    alive = alive_workers(cutoff)
+    lease = lease_seconds() if lease is None else lease
+    cutoff = jobs.db_now() - dt.timedelta(seconds=lease)
+    alive = alive_workers(lease)
     recovered = 0
     for backend in rq_backends():
         for queue_name in sorted(backend.queues):
@@ -197,9 +219,10 @@ def recover_abandoned_rq_jobs(*, lease: float | None = None, now: dt.datetime | 
                     continue
                 if job.get_status() != JobStatus.STARTED:
                     continue
+                if job.worker_name in alive:
+                    continue  # its worker beats: still running it, whatever the clocks say
                 expired = expires < current_timestamp()
-                worker_lost = job.worker_name not in alive and (job.started_at is None or job.started_at < cutoff)
-                if not (expired or worker_lost):
+                if not (expired or job.started_at is None or job.started_at < cutoff):
                     continue
                 lost = job.meta.get("rapport_lost_runs", 0) + 1
                 if lost >= settings.WORKER_MAX_ATTEMPTS:
@@ -241,7 +264,7 @@ def maintenance(*, lease: float | None = None, run_scheduler: bool = True) -> di
 def forget_dead_workers() -> int:
     from .models import WorkerHeartbeat
 
-    deleted, _ = WorkerHeartbeat.objects.filter(last_seen__lt=timezone.now() - FORGET_WORKERS_AFTER).delete()
+    deleted, _ = WorkerHeartbeat.objects.filter(last_seen__lt=Now() - FORGET_WORKERS_AFTER).delete()
     return deleted
 
 
@@ -331,7 +354,13 @@ class Worker(DatabaseWorker):
             logger.info("Worker %s stopped", self.worker_id)
 
     def run_task(self, db_task_result: DBTaskResult) -> None:
-        """django-tasks-db's ``run_task``, except that an abort (second signal) puts the task back to READY."""
+        """django-tasks-db's ``run_task``, except that the start is stamped with the database clock and an abort
+        (second signal) puts the task back to READY.
+        """
+        try:
+            stamp_start(db_task_result)
+        except Exception:  # best effort: the claim's own start time stays
+            logger.exception("Task id=%s: could not stamp its start with the database clock", db_task_result.id)
         try:
             self.running_task = True
             task = db_task_result.task

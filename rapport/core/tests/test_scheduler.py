@@ -11,7 +11,7 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from rapport.core import scheduler
+from rapport.core import jobs, scheduler
 from rapport.core.models import IdempotencyRecord, PeriodicSchedule
 from rapport.core.scheduler import Schedule, claim_and_enqueue, periodic, run_due
 from rapport.core.tasks import prune_old_records
@@ -107,6 +107,27 @@ def test_a_changed_schedule_restarts_from_its_new_rule():
     assert run_due(T0 + dt.timedelta(minutes=1), daily) == []
     row = PeriodicSchedule.objects.get(name="tick")
     assert (row.spec, row.next_run_at) == ("daily at 18:00 UTC", dt.datetime(2026, 3, 1, 18, 0, tzinfo=UTC))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skew", [-dt.timedelta(hours=1), dt.timedelta(hours=1)])
+def test_the_scheduler_goes_by_the_database_clock(monkeypatch, skew):
+    """A worker whose clock is an hour off neither runs a task early nor holds a due one back."""
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + skew)
+    registered = {**every_five("soon"), **every_five("due")}
+    db_now = jobs.db_now()
+    PeriodicSchedule.objects.create(
+        name="soon", spec=registered["soon"].spec, next_run_at=db_now + dt.timedelta(minutes=2)
+    )
+    PeriodicSchedule.objects.create(
+        name="due", spec=registered["due"].spec, next_run_at=db_now - dt.timedelta(minutes=1)
+    )
+
+    assert run_due(registered=registered) == ["due"]
+    row = PeriodicSchedule.objects.get(name="due")
+    assert abs(row.last_run_at - jobs.db_now()) < dt.timedelta(seconds=5)
+    assert row.next_run_at == db_now + dt.timedelta(minutes=4)  # the next slot of its grid, by the database's time
 
 
 @pytest.mark.slow

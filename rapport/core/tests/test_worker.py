@@ -1,19 +1,21 @@
 """rapport worker: lease recovery, clean shutdown, and a worker killed with SIGKILL mid-task.
 
 The process tests run real ``rapport worker`` subprocesses on a database they share with the test
-(``shared_database``) and, for the Redis backend, on Redis db 15.
+(``shared_database``) and, for the Redis backend, on a Redis database of this test run (``redis_db``).
 """
 
+import atexit
 import datetime as dt
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -21,12 +23,12 @@ from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
+from django_tasks.base import TaskContext, TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from rapport.core import jobs
 from rapport.core.models import IdempotencyRecord, WorkerHeartbeat
-from rapport.core.worker import WorkerLost, recover_expired_leases, release_tasks_of, run_ready_tasks
+from rapport.core.worker import WorkerLost, beat, recover_expired_leases, release_tasks_of, run_ready_tasks
 from rapport.users.models import User
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -92,16 +94,81 @@ def shared_database(transactional_db, tmp_path):
 
 @pytest.fixture
 def redis_db(redis_url):
-    """Redis db 15, emptied before and after the test, as the RQ backend of this process."""
+    """A Redis database of this test run, emptied before and after the test, as the RQ backend of this process.
+
+    Normally ``redis_url``'s (db 15). When another test run holds it (developers run suites side by side),
+    this run takes a lower database that is empty or was a test run's (see ``_own_redis_db``).
+    """
     import redis
 
-    client = redis.Redis.from_url(redis_url)
-    client.flushdb()
+    url = _own_redis_db(redis_url)
+    client = redis.Redis.from_url(url)
+    _empty_test_db(client)
     rq_tasks = {"default": {"BACKEND": "rapport.core.jobs.RQBackend", "QUEUES": ["default"]}}
-    with override_settings(TASKS=rq_tasks, RQ_QUEUES={"default": {"URL": redis_url}}):
-        yield redis_url
-    client.flushdb()
+    with override_settings(TASKS=rq_tasks, RQ_QUEUES={"default": {"URL": url}}):
+        yield url
+    _empty_test_db(client)
     client.close()
+
+
+_REDIS_LOCK = "rapport:test-run"  # held (with a TTL, renewed by each test) by the test run using the database
+_REDIS_MARK = "rapport:test-db"  # a database test runs used: its content may be deleted
+_REDIS_LOCK_TTL = 3600
+_redis_dbs: dict[str, tuple[str, str]] = {}  # redis_url -> (the database of this run, its lock token)
+
+
+def _own_redis_db(redis_url: str) -> str:
+    """The URL of a Redis database locked for this test run: ``redis_url``'s if free, else a lower free one.
+
+    A lower database is taken only when it is empty or marked as a test database, never database 0.
+    """
+    import redis
+
+    if redis_url in _redis_dbs:
+        url, token = _redis_dbs[redis_url]
+        with redis.Redis.from_url(url) as client:
+            if (
+                client.set(_REDIS_LOCK, token, xx=True, ex=_REDIS_LOCK_TTL)
+                and client.get(_REDIS_LOCK) == token.encode()
+            ):
+                return url
+        del _redis_dbs[redis_url]  # lost (expired and taken): look again
+    parts = urlsplit(redis_url)
+    base = int(parts.path.strip("/") or 0)
+    token = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    for db in range(base, 0, -1):
+        url = parts._replace(path=f"/{db}").geturl()
+        with redis.Redis.from_url(url) as client:
+            if not client.set(_REDIS_LOCK, token, nx=True, ex=_REDIS_LOCK_TTL):
+                continue  # another test run's
+            if db != base:
+                if client.dbsize() > 1 and not client.exists(_REDIS_MARK):
+                    client.delete(_REDIS_LOCK)  # someone's data
+                    continue
+                client.set(_REDIS_MARK, "1")  # a crashed run leaves it: the next run may empty the database
+        _redis_dbs[redis_url] = (url, token)
+        atexit.register(_release_redis_db, url, token)
+        return url
+    pytest.skip(f"no free Redis database at or below {redis_url} for this test run")
+
+
+def _empty_test_db(client) -> None:
+    """Delete every key but the run's lock and mark (FLUSHDB would drop the lock for a moment)."""
+    keys = [key for key in client.scan_iter(count=1000) if key not in (_REDIS_LOCK.encode(), _REDIS_MARK.encode())]
+    for start in range(0, len(keys), 1000):
+        client.delete(*keys[start : start + 1000])
+
+
+def _release_redis_db(url: str, token: str) -> None:
+    import redis
+
+    try:
+        with redis.Redis.from_url(url) as client:
+            if client.get(_REDIS_LOCK) == token.encode():
+                _empty_test_db(client)
+                client.delete(_REDIS_LOCK, _REDIS_MARK)
+    except redis.RedisError:
+        pass
 
 
 def wait_until(predicate, *, timeout: float = 20, what: str = "condition"):
@@ -114,8 +181,19 @@ def wait_until(predicate, *, timeout: float = 20, what: str = "condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
+# Runs manage.py with django.utils.timezone.now() off by RAPPORT_TEST_CLOCK_SKEW seconds: a machine whose clock is wrong.
+SKEWED_MANAGE_PY = """
+import datetime, os, runpy, sys
+from django.utils import timezone
+skew, real_now = datetime.timedelta(seconds=float(os.environ["RAPPORT_TEST_CLOCK_SKEW"])), timezone.now
+timezone.now = lambda: real_now() + skew
+sys.argv[0] = "manage.py"
+runpy.run_path("manage.py", run_name="__main__")
+"""
+
+
 def start_worker(
-    database_url: str, tmp_path: Path, worker_id: str, *args: str, redis_url: str = ""
+    database_url: str, tmp_path: Path, worker_id: str, *args: str, redis_url: str = "", clock_skew: float = 0
 ) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -124,8 +202,10 @@ def start_worker(
         "SECRET_KEY": "worker-test",
         "TASKS_BACKEND": "rq" if redis_url else "database",
         "REDIS_URL": redis_url,
+        "RAPPORT_TEST_CLOCK_SKEW": str(clock_skew),
     }
-    command = [sys.executable, "manage.py", "worker", "--worker-id", worker_id, "--interval", "0.1", *args]
+    manage_py = ["-c", SKEWED_MANAGE_PY] if clock_skew else ["manage.py"]
+    command = [sys.executable, *manage_py, "worker", "--worker-id", worker_id, "--interval", "0.1", *args]
     # Own process group: the SIGKILL reaches the worker and anything it started, like a machine that dies.
     with (tmp_path / f"{worker_id}.log").open("w") as log:
         return subprocess.Popen(
@@ -201,6 +281,64 @@ def test_a_task_that_keeps_losing_its_worker_fails_instead_of_looping():
     result.refresh_from_db()
     assert result.status == TaskResultStatus.FAILED
     assert result.exception_class_path == f"{WorkerLost.__module__}.WorkerLost"
+
+
+# --- the database's clock, not the machine's ---------------------------------------------------------
+
+HOUR = dt.timedelta(hours=1)
+
+
+def skew_clock(monkeypatch, skew: dt.timedelta) -> None:
+    """Make this process a machine whose clock is off by ``skew``."""
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + skew)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skew", [-HOUR, HOUR])
+def test_a_heartbeat_is_stamped_with_the_database_clock(monkeypatch, skew):
+    skew_clock(monkeypatch, skew)
+    before = jobs.db_now()
+    beat("skewed")
+    beat("skewed")  # the renewal too
+    after = jobs.db_now()
+    row = WorkerHeartbeat.objects.get(pk="skewed")
+    tolerance = dt.timedelta(milliseconds=1)  # SQLite's clock has milliseconds
+    assert before - tolerance <= row.started_at <= row.last_seen <= after + tolerance
+    assert abs(jobs.db_now() - timezone.now()) > HOUR / 2  # the machine's clock really is off
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skew", [-HOUR, HOUR])
+def test_lease_recovery_judges_heartbeats_by_the_database_clock(monkeypatch, skew):
+    """A recovering machine an hour ahead takes no live worker for dead; an hour behind, still finds dead ones."""
+    alive = _claimed("alive", started_ago=dt.timedelta(minutes=5), beat_ago=dt.timedelta(seconds=1), key="alive")
+    dead = _claimed("dead", started_ago=dt.timedelta(minutes=5), beat_ago=dt.timedelta(minutes=2), key="dead")
+    young = _claimed("young", started_ago=dt.timedelta(seconds=1), beat_ago=None, key="young")
+    skew_clock(monkeypatch, skew)
+
+    assert recover_expired_leases(lease=60) == 1
+    status = dict(DBTaskResult.objects.values_list("id", "status"))
+    assert status[dead.pk] == TaskResultStatus.READY
+    assert status[alive.pk] == status[young.pk] == TaskResultStatus.RUNNING
+
+
+@task(takes_context=True)
+def report_start(context: TaskContext) -> list[str]:
+    """Return the task's start time as stored, and the database's time, both seen while it runs."""
+    started_at = DBTaskResult.objects.get(id=context.task_result.id).started_at
+    return [started_at.isoformat(), jobs.db_now().isoformat()]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skew", [-HOUR, HOUR])
+def test_a_task_start_is_stamped_with_the_database_clock(monkeypatch, skew):
+    """A task started by a machine an hour behind is not an hour old to the others (nor one ahead, future)."""
+    result_id = jobs.enqueue(report_start)
+    skew_clock(monkeypatch, skew)
+    assert run_ready_tasks() == 1
+    started_at, db_now = map(dt.datetime.fromisoformat, report_start.get_result(result_id).return_value)
+    assert dt.timedelta(0) <= db_now - started_at < dt.timedelta(seconds=5)
 
 
 @pytest.mark.django_db
@@ -318,3 +456,50 @@ def test_rq_job_of_a_worker_killed_mid_task_runs_again_once(shared_database, red
     job = Job.fetch(result_id, connection=django_rq.get_connection("default"))
     assert job.meta["rapport_lost_runs"] == 1
     assert job.worker_name == second
+
+
+def _skewed_worker_keeps_its_task(database_url: str, tmp_path: Path, *, redis_url: str = "") -> tuple[str, str, str]:
+    """A worker whose clock is an hour behind runs a task longer than the lease while a second worker
+    (right clock, short lease, frequent maintenance) watches: the second must not take the task from it."""
+    user = make_user()
+    key = f"skew-{uuid.uuid4().hex[:8]}"
+    skewed, watcher = f"behind-{key}", f"watcher-{key}"
+    result_id = jobs.enqueue(record_effect, user.pk, key, 8)
+    lease = ("--lease-seconds", "2")
+    first = start_worker(database_url, tmp_path, skewed, *lease, redis_url=redis_url, clock_skew=-3600)
+    second = None
+    try:
+        wait_until(lambda: effects(key), what="the skewed worker to start the task")
+        second = start_worker(
+            database_url, tmp_path, watcher, *lease, "--maintenance-seconds", "0.2", redis_url=redis_url
+        )
+        wait_until(
+            lambda: record_effect.get_result(result_id).status == TaskResultStatus.SUCCESSFUL,
+            what="the skewed worker to finish the task",
+        )
+        assert stop(second) == 0, log_of(tmp_path, watcher)
+        assert stop(first) == 0, log_of(tmp_path, skewed)
+    finally:
+        stop(first, signal.SIGKILL)
+        if second is not None:
+            stop(second, signal.SIGKILL)
+    assert "lost" not in log_of(tmp_path, watcher)
+    return result_id, skewed, watcher
+
+
+@pytest.mark.slow
+def test_a_worker_with_a_wrong_clock_keeps_its_task(shared_database, tmp_path):
+    result_id, skewed, _ = _skewed_worker_keeps_its_task(shared_database, tmp_path)
+    assert DBTaskResult.objects.get(id=result_id).worker_ids == [skewed]
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_an_rq_worker_with_a_wrong_clock_keeps_its_job(shared_database, redis_db, tmp_path):
+    import django_rq
+    from django_tasks_rq.backend import Job
+
+    result_id, skewed, _ = _skewed_worker_keeps_its_task(shared_database, tmp_path, redis_url=redis_db)
+    job = Job.fetch(result_id, connection=django_rq.get_connection("default"))
+    assert "rapport_lost_runs" not in job.meta
+    assert job.worker_name == skewed
