@@ -1,6 +1,5 @@
-from axes.helpers import get_client_ip_address
-
 from . import context
+from .net import client_ip
 
 
 class RequestContextMiddleware:
@@ -11,9 +10,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         token = context.set_current(
-            context.RequestContext(
-                ip=get_client_ip_address(request), user_agent=request.headers.get("User-Agent", "")[:300]
-            )
+            context.RequestContext(ip=client_ip(request), user_agent=request.headers.get("User-Agent", "")[:300])
         )
         try:
             return self.get_response(request)

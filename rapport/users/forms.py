@@ -1,11 +1,15 @@
 """Forms of the admin and account pages. They parse and check input; the services validate and write."""
 
+import unicodedata
+
 from django import forms
 from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 
 from . import access, selectors
 from .enums import Feature, Operation, Scope
 from .models import TIME_ZONE_CHOICES, Role, User
+from .roles import DEFAULT_INVITE_ROLE
 
 SCOPE_CHOICES = [(str(s), s.label) for s in (Scope.ALL, Scope.TEAM, Scope.OWN, Scope.NONE)]
 SCOPE_SHORT_LABELS = {Scope.ALL: "All", Scope.TEAM: "Team", Scope.OWN: "Own", Scope.NONE: "None"}
@@ -101,7 +105,7 @@ class UserInviteForm(forms.Form):
     first_name = forms.CharField(label="First name", required=False, max_length=150)
     last_name = forms.CharField(label="Last name", required=False, max_length=150)
     team = forms.ModelChoiceField(queryset=None, required=False, empty_label="No team")
-    role = forms.ModelChoiceField(queryset=None, required=False, empty_label="Read-only (default)")
+    role = forms.ModelChoiceField(queryset=None)
 
     def __init__(self, data=None, *, actor):
         super().__init__(data)
@@ -112,10 +116,11 @@ class UserInviteForm(forms.Form):
             team = self.fields["team"]
             team.queryset = team.queryset.filter(pk=actor.team_id)
             team.required, team.empty_label, team.initial = True, None, actor.team_id
-        if can_choose_role(actor):
-            self.fields["role"].queryset = _roles(actor)
-        else:
-            del self.fields["role"]
+        roles = selectors.assignable_roles(actor=actor)
+        role = self.fields["role"]
+        role.queryset = Role.objects.filter(pk__in=[r.pk for r in roles])
+        role.initial = next((r.pk for r in roles if r.key == DEFAULT_INVITE_ROLE), None)
+        role.help_text = "What the new user may see and do. You can give roles that reach no further than yours."
 
     def service_data(self) -> dict:
         data = self.cleaned_data
@@ -127,8 +132,7 @@ class UserInviteForm(forms.Form):
             "time_zone": data["time_zone"],
             "team_id": data["team"].pk if data.get("team") else None,
         }
-        if "role" in self.fields and data.get("role"):
-            out["role_id"] = data["role"].pk
+        out["role_id"] = data["role"].pk
         return out
 
 
@@ -174,19 +178,61 @@ class UserEditForm(forms.Form):
 
 
 class AccountForm(forms.Form):
-    """What users change about themselves."""
+    """What users change about themselves. Changing one's email address takes the current password."""
 
     first_name = forms.CharField(label="First name", required=False, max_length=150)
     last_name = forms.CharField(label="Last name", required=False, max_length=150)
     email = forms.EmailField(label="Email address")
+    current_password = forms.CharField(
+        label="Current password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change your email address.",
+    )
 
     def __init__(self, data=None, *, user: User):
+        self.user = user
         initial = {k: getattr(user, k) for k in ("first_name", "last_name", "email", "time_zone")}
         super().__init__(data, initial=initial)
         self.fields["time_zone"] = time_zone_field()
 
+    def email_changes(self) -> bool:
+        email = self.cleaned_data.get("email")
+        return bool(email) and email.strip().lower() != (self.user.email or "").strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.email_changes():
+            password = cleaned.get("current_password") or ""
+            if not password:
+                self.add_error("current_password", "Enter your current password to change your email address.")
+            elif not self.user.check_password(password):
+                self.add_error("current_password", "Your current password was entered incorrectly.")
+        return cleaned
+
     def service_data(self) -> dict:
         return {k: self.cleaned_data[k] for k in ("first_name", "last_name", "email", "time_zone")}
+
+
+# --- password reset ------------------------------------------------------------------------------
+
+
+class RapportPasswordResetForm(PasswordResetForm):
+    """Django's reset form, also for invited users who have not chosen a password yet (Rapport has no SSO, so
+    an unusable password only ever means "not chosen yet"), with links built from BASE_URL, not the Host header.
+    """
+
+    def get_users(self, email):
+        def folded(value: str) -> str:  # as Django compares (its _unicode_ci_compare)
+            return unicodedata.normalize("NFKC", value).casefold()
+
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        return (u for u in users if folded(u.email) == folded(email))
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        context = {**context, "base_url": settings.BASE_URL}
+        super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 # --- teams ---------------------------------------------------------------------------------------

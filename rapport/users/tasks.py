@@ -21,3 +21,24 @@ def send_invitation(user_id: int) -> None:
         from_email=None,
         recipient_list=[user.email],
     )
+
+
+@task()
+def send_email_changed_notice(user_id: int, old_email: str) -> None:
+    """Tell the previous address of an account that its email address was changed (safe to run twice).
+
+    Sent even if the address was changed back meanwhile: change, reset the password, change back is what an
+    intruder would do.
+    """
+    from .models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not old_email:
+        return
+    context = {"user": user, "base_url": settings.BASE_URL}
+    send_mail(
+        subject="The email address of your Rapport account was changed",
+        message=render_to_string("users/email/email_changed.txt", context),
+        from_email=None,
+        recipient_list=[old_email],
+    )

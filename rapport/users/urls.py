@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from .forms import RapportPasswordResetForm
 from .views import account, auth, people, roles, teams
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=RapportPasswordResetForm,
             template_name="users/password_reset_form.html",
             email_template_name="users/email/password_reset.txt",
             subject_template_name="users/email/password_reset_subject.txt",

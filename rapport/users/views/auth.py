@@ -1,5 +1,6 @@
 """Signing in, lockout, password change and reset."""
 
+from axes.utils import reset as axes_reset
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
@@ -46,4 +47,6 @@ class RapportPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         audit.record(actor=form.user, action="password_reset", obj=form.user)
+        # The lockout message sends users here: proving control of the mailbox lifts the sign-in lock.
+        axes_reset(username=form.user.get_username())
         return response

@@ -1,7 +1,7 @@
 """``rapport start`` (what ``make run`` calls): migrate, first-start set-up, then the web server and a worker.
 
 On the first start (no users yet) it creates an admin with a random password, loads the demo data and
-prints the login. Later starts keep the data as it is.
+prints the login (once: later starts only say which file keeps it). Later starts keep the data as it is.
 """
 
 import secrets
@@ -30,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_worker, no_demo, **options):
         call_command("migrate", interactive=False, verbosity=0)
         credentials = settings.VAR_DIR / CREDENTIALS_FILE
+        password = None
         if not User.objects.exists():
             password = secrets.token_urlsafe(12)
             create_admin(username="admin", email="admin@example.com", password=password)
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             if not no_demo:
                 call_command("demo", verbosity=0)
             self.stdout.write(self.style.SUCCESS("First start: created the admin and the demo data."))
-        self._print_login(host, port, credentials)
+        self._print_login(host, port, credentials, password)
 
         worker = None
         if not no_worker:
@@ -53,12 +54,16 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     worker.kill()
 
-    def _print_login(self, host: str, port: int, credentials) -> None:
+    def _print_login(self, host: str, port: int, credentials, password: str | None) -> None:
+        """The admin password is printed once, on the start that created it; later starts only say where it is."""
         self.stdout.write(f"\n  Rapport: http://{host}:{port}/")
-        if credentials.exists():
-            self.stdout.write("  Admin login (from first start, kept in var/initial-admin.txt):")
-            for line in credentials.read_text().splitlines():
-                self.stdout.write(f"    {line}")
+        if password is not None:
+            self.stdout.write(f"  Admin login (also kept in {credentials}):")
+            self.stdout.write("    username: admin")
+            self.stdout.write(f"    password: {password}")
+            self.stdout.write("  Change the password under Account once you are in; then delete that file.\n")
+        elif credentials.exists():
+            self.stdout.write(f"  The admin login of the first start is in {credentials}.")
             self.stdout.write("  Change the password under Account once you are in; then delete that file.\n")
         else:
             self.stdout.write("  Sign in with your admin account.\n")
