@@ -3,6 +3,7 @@
 With no environment at all Rapport boots on SQLite under ``var/`` with a secret key generated there.
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -14,17 +15,29 @@ BASE_DIR = PACKAGE_DIR.parent
 env = environ.Env()
 
 VAR_DIR = Path(env.str("RAPPORT_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)  # the database, the key and mail: for our eyes only
 
 
 def _secret_key() -> str:
-    """The SECRET_KEY from the environment, else one generated once and kept in var/."""
+    """The SECRET_KEY from the environment, else one generated once and kept in var/.
+
+    The web server and the worker may start at the same moment: the key is written to a temporary file
+    and linked into place, so every process reads the same complete key.
+    """
     if key := env.str("SECRET_KEY", default=""):
         return key
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(50))
+        tmp = VAR_DIR / f".secret_key.{os.getpid()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+        try:
+            os.link(tmp, path)  # fails if another process got there first; theirs wins
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
     return path.read_text().strip()
 
 
@@ -68,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rapport.core.api_middleware.ProblemResponseMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -178,7 +192,9 @@ AXES_LOCKOUT_CALLABLE = "rapport.users.views.auth.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_SENSITIVE_PARAMETERS = ["password"]
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Reverse proxies in front (each appending to X-Forwarded-For); rapport.core.net.client_ip finds the client.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "rapport.core.net.client_ip"
 
 # --- Email ----------------------------------------------------------------------------------
 if env.str("EMAIL_URL", default=""):
@@ -190,12 +206,14 @@ else:
     EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
     EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
     EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+    # Without SMTP, emails (with their reset links) are written as files to var/mail/, not into the server's log.
     EMAIL_BACKEND = env.str(
         "EMAIL_BACKEND",
         default="django.core.mail.backends.smtp.EmailBackend"
         if env.str("EMAIL_HOST", default="")
-        else "django.core.mail.backends.console.EmailBackend",
+        else "django.core.mail.backends.filebased.EmailBackend",
     )
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Rapport <rapport@localhost>")
 EMAIL_TIMEOUT = 30
 
@@ -228,7 +246,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "django.db.backends": {"level": "WARNING"}},
+    # axes logs usernames and addresses at WARNING and below.
+    "loggers": {"axes": {"level": "ERROR"}, "django.db.backends": {"level": "WARNING"}},
 }
 
 NINJA_PAGINATION_MAX_LIMIT = 200

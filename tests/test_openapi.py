@@ -90,6 +90,8 @@ def test_every_operation_documents_its_answers(client):
         if method in ("patch", "delete"):
             assert 412 in responses, f"{where}: If-Match can fail: 412"
             assert any(p["name"] == "If-Match" for p in operation["parameters"]), f"{where}: If-Match not declared"
+        if "requestBody" in operation:
+            assert 400 in responses, f"{where}: a body that is not JSON: 400"
         if method == "post" and "requestBody" in operation:
             assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"]), f"{where}: no Idempotency-Key"
         for code, answer in responses.items():

@@ -6,9 +6,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from . import etag, selectors
 from .api_errors import problems
+from .api_types import Id
 from .pagination import CursorPagination, paginate
 
 router = Router(tags=["audit"])
@@ -29,19 +31,29 @@ class AuditEntryOut(Schema):
 
 
 class AuditFilters(Schema):
-    actor_id: int | None = None
+    actor_id: Id | None = None
     action: str | None = Field(None, description="E.g. create, update, delete, login, role_changed.")
     object_type: str | None = Field(None, description="E.g. user, team, role, token.")
     object_id: str | None = None
     at_from: datetime | None = Field(None, description="From this time on (inclusive), ISO 8601; UTC if no offset.")
     at_to: datetime | None = Field(None, description="Before this time (exclusive), ISO 8601; UTC if no offset.")
 
+    @field_validator("at_from", "at_to")
+    @classmethod
+    def _in_utc(cls, value: datetime | None) -> datetime | None:
+        # In UTC for the database: PostgreSQL refuses offsets beyond 15:59, and a time near year 1 or 9999 may not
+        # exist in UTC at all.
+        if value is None:
+            return None
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("This time is out of range.") from None
+
     def selector_filters(self) -> dict[str, Any]:
-        data = self.dict()
-        for name in ("at_from", "at_to"):
-            if data[name] is not None and timezone.is_naive(data[name]):
-                data[name] = data[name].replace(tzinfo=UTC)
-        return data
+        return self.dict()
 
 
 @router.get("/audit", response={200: list[AuditEntryOut], **problems(401, 422)}, operation_id="audit_list")
@@ -52,9 +64,9 @@ def audit_list(request: HttpRequest, filters: Query[AuditFilters]):
 
 @router.get(
     "/audit/{entry_id}",
-    response={200: AuditEntryOut, **problems(401, 404)},
+    response={200: AuditEntryOut, **problems(401, 404, 422)},
     operation_id="audit_get",
     openapi_extra=etag.DOCUMENTED,
 )
-def audit_get(request: HttpRequest, entry_id: int, response: HttpResponse):
+def audit_get(request: HttpRequest, entry_id: Id, response: HttpResponse):
     return etag.tag(response, AuditEntryOut, selectors.audit_get(actor=request.auth, pk=entry_id))

@@ -21,6 +21,7 @@ _TITLES = {
     405: "Method not allowed",
     409: "Conflict",
     412: "Precondition failed",
+    413: "Content too large",
     422: "Invalid input",
     429: "Too many requests",
     500: "Server error",
@@ -95,6 +96,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def _http_error(request: HttpRequest, exc: HttpError):
+        if isinstance(exc.__cause__, ValidationError):
+            # The parser refused the body's content (rapport.api.RapportParser); ninja made it a 400.
+            return _validation_error(request, exc.__cause__)
         if exc.status_code == 403 and "csrf" in str(exc.message).lower():
             # ninja's session auth refuses an unsafe request without the CSRF token this way.
             return problem(403, "csrf_failed", "Send the CSRF token (X-CSRFToken header) with a session request.")

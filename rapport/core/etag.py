@@ -17,6 +17,9 @@ the client can see changes, and needs no version column. A route uses it like th
         return etag.tag(response, ContactOut, load())
 
 Without ``If-Match`` a write goes ahead unconditionally; with a stale one it answers 412 and changes nothing.
+
+A GET sending ``If-None-Match`` with the current ETag gets 304 Not Modified and no body (``not_modified``, applied to
+every API answer by ``RapportAPI.create_response``; the OpenAPI document declares it on the GETs with an ETag).
 """
 
 import hashlib
@@ -27,7 +30,7 @@ from typing import Annotated, Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Header, Schema
 
 from .errors import PreconditionFailed
@@ -69,6 +72,50 @@ def matches(if_match: str, current: str) -> bool:
     if if_match.strip() == "*":
         return True
     return current in (candidate.strip() for candidate in if_match.split(","))
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def none_match(if_none_match: str, current: str) -> bool:
+    """RFC 9110 If-None-Match: ``*`` or a list of tags, compared weakly (``W/"x"`` names the same version as ``"x"``).
+
+    True when the client's copy is current, i.e. the condition is false and the answer is 304.
+    """
+    if if_none_match.strip() == "*":
+        return True
+    return _opaque(current) in {_opaque(candidate) for candidate in if_none_match.split(",")}
+
+
+def not_modified(request: HttpRequest, response: HttpResponse) -> HttpResponse | None:
+    """304 Not Modified for a GET whose ``If-None-Match`` names the ETag of its 200 answer, else None."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or not response.has_header("ETag"):
+        return None
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is None or not none_match(if_none_match, response["ETag"]):
+        return None
+    answer = HttpResponseNotModified()
+    # RFC 9110 15.4.5: the headers a 200 would have carried about the representation, without a body.
+    for name in ("ETag", "Cache-Control", "Content-Location", "Expires", "Vary"):
+        if response.has_header(name):
+            answer[name] = response[name]
+    return answer
+
+
+# For the OpenAPI document of GET routes answering with an ETag (added by RapportAPI.get_openapi_schema).
+IF_NONE_MATCH_PARAMETER = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": "The `ETag` you read; the answer is 304 without a body if the record is unchanged since.",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED_RESPONSE = {
+    "description": "Not Modified: the record still has the ETag sent in If-None-Match.",
+    "headers": DOCUMENTED["responses"][200]["headers"],
+}
 
 
 @contextmanager

@@ -45,6 +45,9 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("ETag", "Location")
 _PENDING = "_rapport_idempotency"
 _KEY_FIELD = "Idempotency-Key"
+# What _clean_key accepts, for the OpenAPI document (RapportAPI.get_openapi_schema adds it to the header's schema;
+# _clean_key checks it rather than pydantic, to answer with a clearer message).
+KEY_SCHEMA = {"minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"}
 
 
 def _clean_key(key: str) -> str:

@@ -127,6 +127,26 @@ def ensure_can_create(actor, object_type: str, *, owner_id=None, team_id=None) -
         raise PermissionDenied()
 
 
+_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
+
+
+def role_within(inner, outer) -> bool:
+    """Whether role ``inner`` grants nothing that role ``outer`` does not: no wider scope, no extra feature.
+
+    Users who do not manage settings may only act on users (and hand out roles) within their own role, so
+    a manager can never take over, or create, an account that could do more than they can.
+    """
+    if inner is None:
+        return True
+    if outer is None:
+        return False
+    for object_type in OBJECT_TYPES:
+        for operation in Operation:
+            if _RANK[inner.scope(object_type, operation)] > _RANK[outer.scope(object_type, operation)]:
+                return False
+    return set(inner.features) <= set(outer.features)
+
+
 def has_feature(actor, feature: Feature | str) -> bool:
     if actor is None or not actor.is_authenticated or not actor.is_active or actor.role_id is None:
         return False

@@ -2,18 +2,21 @@
 
 from functools import partial
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.responses import Status
 
 from rapport.core import etag
 from rapport.core.api_errors import problems
+from rapport.core.api_types import Id
 from rapport.core.errors import NotFound, validation_error
 from rapport.core.idempotency import idempotent
 from rapport.core.pagination import CursorPagination, paginate
 
 from . import access, selectors, services
 from .enums import Feature, Operation, Scope
+from .models import APIToken, User
 from .schemas import (
     MeOut,
     PermissionsOut,
@@ -37,7 +40,7 @@ from .schemas import (
 
 router = Router()
 
-READ = problems(401, 404)
+READ = problems(401, 404, 422)  # 422: an impossible id (not a positive 64-bit integer)
 LIST = problems(401, 422)
 CREATE = problems(401, 403, 409, 422)
 WRITE = problems(401, 403, 404, 409, 412, 422)
@@ -46,6 +49,25 @@ WRITE = problems(401, 403, 404, 409, 412, 422)
 def _schema_data(payload) -> dict:
     """The fields the client sent, enums as their values (the services take plain data)."""
     return payload.model_dump(mode="json", exclude_unset=True)
+
+
+# Users a record refers to (a team's managers, a token's owner) are shown only within the actor's user read scope,
+# like everywhere else: a custom role may read teams or tokens more widely than users. One query per page or record.
+
+
+def _visible_users(actor) -> QuerySet[User]:
+    return access.scoped(User.objects.all(), actor=actor, object_type="user")
+
+
+def _token_list(*, actor, filters: dict) -> QuerySet[APIToken]:
+    visible = _visible_users(actor).filter(pk=OuterRef("user_id"))
+    return selectors.token_list(actor=actor, filters=filters).annotate(user_visible=Exists(visible))
+
+
+def _token_get(*, actor, pk) -> APIToken:
+    token = selectors.token_get(actor=actor, pk=pk)
+    token.user_visible = _visible_users(actor).filter(pk=token.user_id).exists()
+    return token
 
 
 # --- me --------------------------------------------------------------------------------------
@@ -93,7 +115,7 @@ def users_list(request: HttpRequest, filters: Query[UserFilters]):
     tags=["users"],
     openapi_extra=etag.DOCUMENTED,
 )
-def users_get(request: HttpRequest, user_id: int, response: HttpResponse):
+def users_get(request: HttpRequest, user_id: Id, response: HttpResponse):
     return etag.tag(response, UserOut, selectors.user_get(actor=request.auth, pk=user_id))
 
 
@@ -120,7 +142,7 @@ def users_invite(request: HttpRequest, payload: UserInvite, response: HttpRespon
     tags=["users"],
 )
 def users_update(
-    request: HttpRequest, user_id: int, payload: UserPatch, response: HttpResponse, if_match: etag.IfMatch = None
+    request: HttpRequest, user_id: Id, payload: UserPatch, response: HttpResponse, if_match: etag.IfMatch = None
 ):
     load = partial(selectors.user_get, actor=request.auth, pk=user_id)
     with etag.precondition(if_match, UserOut, load) as user:
@@ -136,7 +158,7 @@ def users_update(
     summary="Deactivate a user: their sessions and tokens stop working; their records stay",
     tags=["users"],
 )
-def users_deactivate(request: HttpRequest, user_id: int, response: HttpResponse, if_match: etag.IfMatch = None):
+def users_deactivate(request: HttpRequest, user_id: Id, response: HttpResponse, if_match: etag.IfMatch = None):
     load = partial(selectors.user_get, actor=request.auth, pk=user_id)
     with etag.precondition(if_match, UserOut, load) as user:
         services.user_deactivate(actor=request.auth, user=user)
@@ -159,7 +181,7 @@ def teams_list(request: HttpRequest, filters: Query[TeamFilters]):
     tags=["teams"],
     openapi_extra=etag.DOCUMENTED,
 )
-def teams_get(request: HttpRequest, team_id: int, response: HttpResponse):
+def teams_get(request: HttpRequest, team_id: Id, response: HttpResponse):
     return etag.tag(response, TeamOut, selectors.team_get(actor=request.auth, pk=team_id))
 
 
@@ -185,7 +207,7 @@ def teams_create(request: HttpRequest, payload: TeamIn, response: HttpResponse):
     tags=["teams"],
 )
 def teams_update(
-    request: HttpRequest, team_id: int, payload: TeamPatch, response: HttpResponse, if_match: etag.IfMatch = None
+    request: HttpRequest, team_id: Id, payload: TeamPatch, response: HttpResponse, if_match: etag.IfMatch = None
 ):
     load = partial(selectors.team_get, actor=request.auth, pk=team_id)
     with etag.precondition(if_match, TeamOut, load) as team:
@@ -200,7 +222,7 @@ def teams_update(
     summary="Delete a team; its members stay, without a team",
     tags=["teams"],
 )
-def teams_delete(request: HttpRequest, team_id: int, if_match: etag.IfMatch = None):
+def teams_delete(request: HttpRequest, team_id: Id, if_match: etag.IfMatch = None):
     load = partial(selectors.team_get, actor=request.auth, pk=team_id)
     with etag.precondition(if_match, TeamOut, load) as team:
         services.team_delete(actor=request.auth, team=team)
@@ -241,7 +263,7 @@ def roles_list(request: HttpRequest, filters: Query[RoleFilters]):
     tags=["roles"],
     openapi_extra=etag.DOCUMENTED,
 )
-def roles_get(request: HttpRequest, role_id: int, response: HttpResponse):
+def roles_get(request: HttpRequest, role_id: Id, response: HttpResponse):
     return etag.tag(response, RoleOut, selectors.role_get(actor=request.auth, pk=role_id))
 
 
@@ -267,7 +289,7 @@ def roles_create(request: HttpRequest, payload: RoleIn, response: HttpResponse):
     tags=["roles"],
 )
 def roles_update(
-    request: HttpRequest, role_id: int, payload: RolePatch, response: HttpResponse, if_match: etag.IfMatch = None
+    request: HttpRequest, role_id: Id, payload: RolePatch, response: HttpResponse, if_match: etag.IfMatch = None
 ):
     load = partial(selectors.role_get, actor=request.auth, pk=role_id)
     with etag.precondition(if_match, RoleOut, load) as role:
@@ -276,7 +298,7 @@ def roles_update(
 
 
 @router.delete("/roles/{role_id}", response={204: None, **WRITE}, operation_id="roles_delete", tags=["roles"])
-def roles_delete(request: HttpRequest, role_id: int, if_match: etag.IfMatch = None):
+def roles_delete(request: HttpRequest, role_id: Id, if_match: etag.IfMatch = None):
     load = partial(selectors.role_get, actor=request.auth, pk=role_id)
     with etag.precondition(if_match, RoleOut, load) as role:
         services.role_delete(actor=request.auth, role=role)
@@ -289,7 +311,7 @@ def roles_delete(request: HttpRequest, role_id: int, if_match: etag.IfMatch = No
 @router.get("/tokens", response={200: list[TokenOut], **LIST}, operation_id="tokens_list", tags=["tokens"])
 @paginate(CursorPagination, orderings=("-created_at", "name"))
 def tokens_list(request: HttpRequest, filters: Query[TokenFilters]):
-    return selectors.token_list(actor=request.auth, filters=filters.dict())
+    return _token_list(actor=request.auth, filters=filters.dict())
 
 
 @router.get(
@@ -299,8 +321,8 @@ def tokens_list(request: HttpRequest, filters: Query[TokenFilters]):
     tags=["tokens"],
     openapi_extra=etag.DOCUMENTED,
 )
-def tokens_get(request: HttpRequest, token_id: int, response: HttpResponse):
-    return etag.tag(response, TokenOut, selectors.token_get(actor=request.auth, pk=token_id))
+def tokens_get(request: HttpRequest, token_id: Id, response: HttpResponse):
+    return etag.tag(response, TokenOut, _token_get(actor=request.auth, pk=token_id))
 
 
 @router.post(
@@ -320,8 +342,9 @@ def tokens_create(request: HttpRequest, payload: TokenIn, response: HttpResponse
             raise validation_error({"user_id": "Choose an existing, visible user."}) from None
     token, raw = services.token_create(actor=request.auth, name=payload.name, user=owner)
     response["Location"] = f"{request.path.rstrip('/')}/{token.pk}"
-    out = TokenOut.from_orm(selectors.token_get(actor=request.auth, pk=token.pk)).model_dump()
-    return Status(201, {**out, "token": raw})
+    created = _token_get(actor=request.auth, pk=token.pk)
+    created.token = raw
+    return Status(201, created)
 
 
 @router.post(
@@ -332,8 +355,8 @@ def tokens_create(request: HttpRequest, payload: TokenIn, response: HttpResponse
     summary="Revoke a token: it stops working at once",
     tags=["tokens"],
 )
-def tokens_revoke(request: HttpRequest, token_id: int, response: HttpResponse, if_match: etag.IfMatch = None):
-    load = partial(selectors.token_get, actor=request.auth, pk=token_id)
+def tokens_revoke(request: HttpRequest, token_id: Id, response: HttpResponse, if_match: etag.IfMatch = None):
+    load = partial(_token_get, actor=request.auth, pk=token_id)
     with etag.precondition(if_match, TokenOut, load) as token:
         services.token_revoke(actor=request.auth, token=token)
     return etag.tag(response, TokenOut, load())

@@ -4,6 +4,7 @@ import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.functions import Lower
 
 from .enums import Feature, Scope
 
@@ -21,6 +22,7 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="team_name_ci_uniq")]
 
     def __str__(self) -> str:
         return self.name
@@ -45,6 +47,7 @@ class Role(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="role_name_ci_uniq")]
 
     def __str__(self) -> str:
         return self.name
@@ -72,6 +75,10 @@ class User(AbstractUser):
     class Meta:
         ordering = ["username"]
         indexes = [models.Index(fields=["team", "username"], name="user_team_idx")]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_uniq"),
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_uniq"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from .access import OBJECT_TYPES
 from .enums import Feature, Scope
 
+# Invited users get this role unless the inviter chooses one (or it reaches further than the inviter's own).
+DEFAULT_INVITE_ROLE = "sales_rep"
+
 A, T, OWN, N = Scope.ALL, Scope.TEAM, Scope.OWN, Scope.NONE
 
 
@@ -36,7 +39,7 @@ BUILTIN_ROLES = [
     ),
     BuiltinRole(
         "manager", "Manager", "Sees and edits the records of their team; manages the teams they lead.",
-        (T, T), {**_EVERYONE, "user": (A, T), "team": (A, OWN), "audit": (T, N)},
+        (T, T), {**_EVERYONE, "user": (A, T), "team": (A, OWN)},
         (Feature.IMPORT, Feature.EXPORT, Feature.BULK),
     ),
     BuiltinRole(

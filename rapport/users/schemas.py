@@ -4,6 +4,8 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
+from rapport.core.api_types import Id
+
 from .enums import Feature, Scope
 
 # --- references ------------------------------------------------------------------------------
@@ -64,8 +66,8 @@ class UserOut(Schema):
 
 class UserFilters(Schema):
     q: str | None = Field(None, description="Search in username, email and names.")
-    team_id: int | None = None
-    role_id: int | None = None
+    team_id: Id | None = None
+    role_id: Id | None = None
     is_active: bool | None = None
 
 
@@ -75,8 +77,8 @@ class UserInvite(Schema):
     first_name: str = ""
     last_name: str = ""
     time_zone: str = ""
-    team_id: int | None = None
-    role_id: int | None = Field(None, description="Needs the settings feature; defaults to the read-only role.")
+    team_id: Id | None = None
+    role_id: Id | None = Field(None, description="Needs the settings feature; defaults to the read-only role.")
 
 
 # In PATCH schemas a field left out is unchanged. Fields typed without ``| None`` refuse an explicit null (the
@@ -91,8 +93,8 @@ class UserPatch(Schema):
     first_name: str = None
     last_name: str = None
     time_zone: str = None
-    team_id: int | None = None
-    role_id: int = None
+    team_id: Id | None = None
+    role_id: Id = None
     is_active: bool = None
 
 
@@ -103,10 +105,16 @@ class TeamOut(Schema):
     id: int
     name: str
     description: str
-    managers: list[UserRef]
-    member_count: int
+    managers: list[UserRef] = Field(description="The managers you may see (within your user read scope).")
+    member_count: int = Field(description="The members you may see.")
     created_at: datetime
     updated_at: datetime
+
+    @staticmethod
+    def resolve_managers(obj) -> list:
+        # Users outside the actor's user read scope do not exist for them, managers included: the routes prefetch
+        # the visible ones (rapport.users.api). Failing loudly beats falling back to the unfiltered relation.
+        return obj.visible_managers
 
 
 class TeamFilters(Schema):
@@ -116,7 +124,7 @@ class TeamFilters(Schema):
 class TeamIn(Schema):
     name: str
     description: str = ""
-    manager_ids: list[int] = Field(default_factory=list)
+    manager_ids: list[Id] = Field(default_factory=list)
 
 
 class TeamPatch(Schema):
@@ -124,7 +132,7 @@ class TeamPatch(Schema):
 
     name: str = None
     description: str = None
-    manager_ids: list[int] = None
+    manager_ids: list[Id] = None
 
 
 # --- roles -----------------------------------------------------------------------------------
@@ -197,11 +205,16 @@ class TokenOut(Schema):
     id: int
     name: str
     prefix: str = Field(description="The first characters of the token, to recognise it.")
-    user: UserRef
+    user: UserRef | None = Field(description="The token's owner; null when outside your user read scope.")
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
     is_active: bool
+
+    @staticmethod
+    def resolve_user(obj):
+        # ``user_visible`` is set by the routes from the actor's user read scope (rapport.users.api).
+        return obj.user if obj.user_visible else None
 
 
 class TokenCreatedOut(TokenOut):
@@ -210,10 +223,10 @@ class TokenCreatedOut(TokenOut):
 
 class TokenFilters(Schema):
     mine: bool = Field(False, description="Only your own tokens.")
-    user_id: int | None = None
+    user_id: Id | None = None
     active: bool | None = Field(None, description="true: not revoked; false: revoked.")
 
 
 class TokenIn(Schema):
     name: str
-    user_id: int | None = Field(None, description="Whose token; defaults to you. Needs the token write scope.")
+    user_id: Id | None = Field(None, description="Whose token; defaults to you. Needs the token write scope.")

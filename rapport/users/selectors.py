@@ -1,6 +1,6 @@
 """Reads of users, teams, roles and tokens, always scoped by the actor's record access."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from . import access
 from .models import APIToken, Role, Team, User
@@ -37,18 +37,25 @@ def user_me(*, actor) -> User:
     return User.objects.select_related("team", "role").get(pk=actor.pk)
 
 
+def _visible_managers(actor) -> Prefetch:
+    """A team's managers as ``visible_managers``: only those within the actor's user read scope (a custom role
+    may read teams more widely than users). One query per page or record."""
+    users = access.scoped(User.objects.all(), actor=actor, object_type="user")
+    return Prefetch("managers", queryset=users, to_attr="visible_managers")
+
+
 def team_list(*, actor, filters: dict | None = None) -> QuerySet[Team]:
     filters = filters or {}
     qs = access.scoped(Team.objects.all(), actor=actor, object_type="team")
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(name__icontains=q)
     # The member count goes through a subquery so the DISTINCT of the team scope cannot inflate it.
-    return qs.annotate(member_count=_visible_count("members", actor)).prefetch_related("managers")
+    return qs.annotate(member_count=_visible_count("members", actor)).prefetch_related(_visible_managers(actor))
 
 
 def team_get(*, actor, pk) -> Team:
     return access.get_for(
-        Team.objects.prefetch_related("managers").annotate(member_count=_visible_count("members", actor)),
+        Team.objects.prefetch_related(_visible_managers(actor)).annotate(member_count=_visible_count("members", actor)),
         actor=actor,
         object_type="team",
         pk=pk,
@@ -61,6 +68,17 @@ def role_list(*, actor, filters: dict | None = None) -> QuerySet[Role]:
     if q := (filters.get("q") or "").strip():
         qs = qs.filter(name__icontains=q)
     return qs.annotate(user_count=_visible_count("users", actor))
+
+
+def assignable_roles(*, actor) -> list[Role]:
+    """Roles the actor may give to a user they invite: any role with the settings feature, else roles
+    that reach no further than the actor's own (so nobody can create an account stronger than theirs)."""
+    from .enums import Feature
+
+    roles = access.scoped(Role.objects.all(), actor=actor, object_type="role")
+    if access.has_feature(actor, Feature.SETTINGS):
+        return list(roles)
+    return [role for role in roles if access.role_within(role, actor.role)]
 
 
 def role_get(*, actor, pk) -> Role:

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.core import audit
@@ -15,13 +15,12 @@ from rapport.core.errors import Conflict, PermissionDenied, validation_error
 from . import access
 from .enums import Feature, Operation, Scope
 from .models import APIToken, Role, Team, User, hash_token
+from .roles import DEFAULT_INVITE_ROLE
 
 USER_FIELDS = ("username", "email", "first_name", "last_name", "time_zone", "team", "role", "is_active")
 TEAM_FIELDS = ("name", "description", "managers")
 ROLE_FIELDS = ("name", "description", "scopes", "features")
 _SCOPE_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
-# Without the settings feature, invited users get the role that can change nothing.
-DEFAULT_INVITE_ROLE = "read_only"
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -82,6 +81,15 @@ def _unique_name(model, value: Any, *, exclude_pk=None) -> str:
     return name
 
 
+def _save_unique(obj, message: str) -> None:
+    """Save, turning a unique-constraint race (checked in Python just before) into a 409, not a 500."""
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        raise Conflict("duplicate", message) from None
+
+
 def _ensure_unique_user(*, username: str, email: str, exclude_pk=None) -> None:
     others = User.objects.exclude(pk=exclude_pk)
     errors = {}
@@ -94,6 +102,8 @@ def _ensure_unique_user(*, username: str, email: str, exclude_pk=None) -> None:
 
 
 def _ensure_another_admin_remains(user: User) -> None:
+    # Lock the admin role first: two admins demoting each other at once must not both succeed.
+    Role.objects.select_for_update().get(key="admin")
     admins = User.objects.filter(is_active=True, role__key="admin").exclude(pk=user.pk)
     if not admins.exists():
         raise Conflict("last_admin", "Rapport needs at least one active admin; appoint another one first.")
@@ -109,10 +119,12 @@ def user_invite(*, actor, data: dict[str, Any], send_email: bool = True) -> User
     username = _clean_username(data.get("username") or email)
     team = _readable(actor, Team, "team", data.get("team_id"), "team_id")
     access.ensure_can_create(actor, "user", team_id=team.pk if team else None)
-    role_id = data.get("role_id")
-    if role_id not in (None, "") and not access.has_feature(actor, Feature.SETTINGS):
-        raise PermissionDenied("Only users who manage settings can choose a role.")
-    role = _readable(actor, Role, "role", role_id, "role_id") or Role.objects.get(key=DEFAULT_INVITE_ROLE)
+    role = _readable(actor, Role, "role", data.get("role_id"), "role_id")
+    if role is None:
+        default = Role.objects.get(key=DEFAULT_INVITE_ROLE)
+        role = default if _may_handle_role(actor, default) else actor.role
+    if not _may_handle_role(actor, role):
+        raise PermissionDenied("You can only give roles that do not reach further than your own.")
     _ensure_unique_user(username=username, email=email)
     user = User(
         username=username,
@@ -124,7 +136,7 @@ def user_invite(*, actor, data: dict[str, Any], send_email: bool = True) -> User
         role=role,
     )
     user.set_unusable_password()
-    user.save()
+    _save_unique(user, "A user with these details already exists.")
     audit.record(actor=actor, action="create", obj=user, changes=audit.diff({}, audit.snapshot(user, USER_FIELDS)))
     if send_email:
         from rapport.core import jobs
@@ -140,38 +152,43 @@ def user_invite(*, actor, data: dict[str, Any], send_email: bool = True) -> User
 def user_update(*, actor, user: User, data: dict[str, Any]) -> User:
     """Change a user's profile, team, role or active state (only the keys present in ``data``)."""
     access.ensure_can_write(actor, user)
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("role").get(pk=user.pk)
+    is_self = user.pk == actor.pk
+    if not is_self and not _may_handle_role(actor, user.role):
+        raise PermissionDenied("You can only change users whose role does not reach further than yours.")
     before = audit.snapshot(user, USER_FIELDS)
-    if "username" in data:
-        user.username = _clean_username(data["username"])
-    if "email" in data:
-        user.email = _clean_email(data["email"])
+    for name, clean in (("username", _clean_username), ("email", _clean_email)):
+        if name in data and clean(data[name]) != getattr(user, name):
+            # Changing another person's sign-in identity would let one take over their account.
+            if not is_self and not access.has_feature(actor, Feature.SETTINGS):
+                raise PermissionDenied("Only users who manage settings can change another user's sign-in details.")
+            setattr(user, name, clean(data[name]))
     for name in ("first_name", "last_name"):
         if name in data:
             setattr(user, name, _clean_text(data[name], name, max_length=150))
     if "time_zone" in data:
         user.time_zone = _clean_time_zone(data["time_zone"])
     if "team_id" in data and data["team_id"] != user.team_id:
-        if user.pk == actor.pk and access.scope_of(actor, "user", Operation.WRITE) != Scope.ALL:
+        if is_self and access.scope_of(actor, "user", Operation.WRITE) != Scope.ALL:
             raise PermissionDenied("You cannot move yourself to another team.")
         user.team = _readable(actor, Team, "team", data["team_id"], "team_id")
         access.ensure_can_create(actor, "user", team_id=user.team_id)
     if "role_id" in data and data["role_id"] != user.role_id:
         if not access.has_feature(actor, Feature.SETTINGS):
             raise PermissionDenied("Only users who manage settings can change roles.")
-        if user.pk == actor.pk:
+        if is_self:
             raise PermissionDenied("You cannot change your own role.")
         if user.role and user.role.key == "admin":
             _ensure_another_admin_remains(user)
         user.role = _readable(actor, Role, "role", data["role_id"], "role_id")
     if "is_active" in data and bool(data["is_active"]) != user.is_active:
-        if user.pk == actor.pk:
+        if is_self:
             raise PermissionDenied("You cannot deactivate yourself.")
         if not data["is_active"] and user.role and user.role.key == "admin":
             _ensure_another_admin_remains(user)
         user.is_active = bool(data["is_active"])
     _ensure_unique_user(username=user.username, email=user.email, exclude_pk=user.pk)
-    user.save()
+    _save_unique(user, "A user with these details already exists.")
     changes = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if changes:
         audit.record(actor=actor, action="update", obj=user, changes=changes)
@@ -179,7 +196,28 @@ def user_update(*, actor, user: User, data: dict[str, Any]) -> User:
         audit.record(actor=actor, action="role_changed", obj=user, changes={"role": changes["role"]})
     if changes.get("is_active") == [True, False]:
         audit.record(actor=actor, action="deactivated", obj=user)
+        _revoke_all_tokens(actor=actor, user=user)
+    if "email" in changes:
+        from rapport.core import jobs
+
+        from .tasks import send_email_changed_notice
+
+        # Whoever changed it (the user, an admin, the API), the old address hears of it.
+        jobs.enqueue(send_email_changed_notice, user.pk, changes["email"][0])
     return user
+
+
+def _may_handle_role(actor, role) -> bool:
+    """Settings managers handle any role; others only roles within their own."""
+    return access.has_feature(actor, Feature.SETTINGS) or access.role_within(role, actor.role)
+
+
+def _revoke_all_tokens(*, actor, user: User) -> None:
+    """A deactivated user's tokens are revoked, so reactivating the account does not bring them back."""
+    for token in APIToken.objects.filter(user=user, revoked_at__isnull=True):
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, action="token_revoked", obj=token, changes={"user": user.pk})
 
 
 def user_deactivate(*, actor, user: User) -> User:
@@ -209,7 +247,8 @@ def _managers(actor, ids) -> list[User]:
 def team_create(*, actor, data: dict[str, Any]) -> Team:
     access.ensure_can_create(actor, "team")
     name = _unique_name(Team, data.get("name"))
-    team = Team.objects.create(name=name, description=str(data.get("description") or "").strip())
+    team = Team(name=name, description=str(data.get("description") or "").strip())
+    _save_unique(team, "A team with this name already exists.")
     team.managers.set(_managers(actor, data.get("manager_ids")))
     audit.record(actor=actor, action="create", obj=team, changes=audit.diff({}, audit.snapshot(team, TEAM_FIELDS)))
     return team
@@ -224,7 +263,7 @@ def team_update(*, actor, team: Team, data: dict[str, Any]) -> Team:
         team.name = _unique_name(Team, data["name"], exclude_pk=team.pk)
     if "description" in data:
         team.description = str(data["description"] or "").strip()
-    team.save()
+    _save_unique(team, "A team with this name already exists.")
     if "manager_ids" in data:
         if access.scope_of(actor, "team", Operation.WRITE) != Scope.ALL:
             raise PermissionDenied("Only admins can change who manages a team.")
@@ -243,6 +282,8 @@ def team_delete(*, actor, team: Team) -> None:
         raise PermissionDenied("Only admins can delete teams.")
     before = audit.snapshot(team, TEAM_FIELDS)
     audit.record(actor=actor, action="delete", obj=team, changes=audit.diff(before, {}))
+    for member in team.members.all():  # they stay, without a team: each change is on the record too
+        audit.record(actor=actor, action="update", obj=member, changes={"team": [team.pk, None]})
     team.delete()
 
 
@@ -290,13 +331,14 @@ def _ensure_manages_roles(actor) -> None:
 def role_create(*, actor, data: dict[str, Any]) -> Role:
     _ensure_manages_roles(actor)
     name = _unique_name(Role, data.get("name"))
-    role = Role.objects.create(
+    role = Role(
         key=_unique_role_key(name),
         name=name,
         description=str(data.get("description") or "").strip(),
         scopes=_clean_scopes(data.get("scopes", {})),
         features=_clean_features(data.get("features")),
     )
+    _save_unique(role, "A role with this name already exists.")
     audit.record(actor=actor, action="create", obj=role, changes=audit.diff({}, audit.snapshot(role, ROLE_FIELDS)))
     return role
 
@@ -327,7 +369,7 @@ def role_update(*, actor, role: Role, data: dict[str, Any]) -> Role:
         role.scopes = _clean_scopes(data["scopes"])
     if "features" in data:
         role.features = _clean_features(data["features"])
-    role.save()
+    _save_unique(role, "A role with this name already exists.")
     changes = audit.diff(before, audit.snapshot(role, ROLE_FIELDS))
     if changes:
         audit.record(actor=actor, action="role_changed", obj=role, changes=changes)
@@ -351,8 +393,14 @@ def role_delete(*, actor, role: Role) -> None:
 
 @transaction.atomic
 def token_create(*, actor, name: str, user: User | None = None) -> tuple[APIToken, str]:
-    """A new token for ``user`` (default: the actor). Returns the token and its raw value, shown once."""
+    """A new personal token for the actor. Returns the token and its raw value, shown once.
+
+    Tokens are personal: a token acts as its user and the audit log names that user, so nobody, not even
+    an admin, may create one for someone else.
+    """
     user = user or actor
+    if user.pk != actor.pk:
+        raise PermissionDenied("API tokens are personal: each user creates their own.")
     access.ensure_can_create(actor, "token", owner_id=user.pk, team_id=user.team_id)
     if not user.is_active:
         raise validation_error({"user_id": "This user is deactivated."})

@@ -42,7 +42,13 @@ def test_admin_sees_everything_newest_first(client, log):
     assert ids(client, log["admin"]) == expected
 
 
-def test_manager_sees_their_teams_entries_and_others_see_none(client, log):
+def test_a_team_audit_scope_sees_its_teams_entries_and_others_see_none(client, log):
+    from rapport.users.models import Role
+
+    # Built-in managers do not read the audit log (it shows values of records beyond their scope); a
+    # custom role may grant the team scope: the entries made by the team's members.
+    log["manager"].role = Role.objects.create(key="team_audit", name="Team audit", scopes={"audit": {"read": "team"}})
+    log["manager"].save()
     assert set(ids(client, log["manager"])) == {log["rep_update"].pk, log["manager_create"].pk}
     assert ids(client, log["rep"]) == []  # sales reps have no audit scope: an empty log, not an error
     other = headers(log["rep"])

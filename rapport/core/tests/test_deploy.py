@@ -60,3 +60,16 @@ def test_database_connection_settings(db, settings):
     else:
         assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
         assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_processes_starting_together_share_one_secret_key(tmp_path):
+    env = clean_env(tmp_path)
+    probe = "import rapport.settings as s; print(s.SECRET_KEY)"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", probe], env=env, cwd=tmp_path, stdout=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    keys = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(keys) == 1 and len(keys.pop()) >= 50
+    assert [p.name for p in (tmp_path / "var").iterdir() if p.name.startswith(".secret_key")] == []
+    assert oct((tmp_path / "var").stat().st_mode)[-3:] == "700"

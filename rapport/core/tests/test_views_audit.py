@@ -49,14 +49,17 @@ def entry(actor, action="update", object_type="team", object_id="", changes=None
     )
 
 
-@pytest.mark.parametrize(("key", "status"), [("admin", 200), ("manager", 200), ("sales_rep", 403), ("read_only", 403)])
+@pytest.mark.parametrize(("key", "status"), [("admin", 200), ("manager", 403), ("sales_rep", 403), ("read_only", 403)])
 def test_who_may_see_the_audit_log(client, red, key, status):
     response = signed_in(client, UserFactory(role=role(key), team=red)).get(reverse("audit_list"))
     assert response.status_code == status
 
 
-def test_manager_sees_only_their_teams_entries(client, red):
-    manager = UserFactory(role=role("manager"), team=red)
+def test_a_team_scoped_audit_role_sees_only_its_teams_entries(client, red):
+    from rapport.users.models import Role
+
+    team_auditor = Role.objects.create(key="team_auditor", name="Team auditor", scopes={"audit": {"read": "team"}})
+    manager = UserFactory(role=team_auditor, team=red)
     mate, outsider = UserFactory(team=red), UserFactory(team=TeamFactory(name="Blue"))
     audit.record(actor=mate, action="update", obj=mate)
     audit.record(actor=outsider, action="update", obj=outsider)

@@ -75,7 +75,7 @@ def test_invite_creates_a_user_without_password_and_records_it(admin):
     assert response.status_code == 201
     body = response.json()
     assert body["email"] == "new@example.test" and body["username"] == "new@example.test"
-    assert body["team"]["id"] == red.pk and body["role"]["key"] == "read_only"
+    assert body["team"]["id"] == red.pk and body["role"]["key"] == "sales_rep"  # the default role
     assert response["Location"] == f"/api/v1/users/{body['id']}"
     user = User.objects.get(pk=body["id"])
     assert not user.has_usable_password()
@@ -258,10 +258,11 @@ def test_token_for_an_unknown_user_is_invalid(admin):
     assert response.status_code == 422 and set(response.json()["errors"]) == {"user_id"}
 
 
-def test_no_token_for_a_deactivated_user(admin):
-    user = UserFactory(is_active=False)
-    assert admin.post("/api/v1/tokens", {"name": "x", "user_id": user.pk}).status_code == 422
-    assert not APIToken.objects.filter(user=user).exists()
+def test_tokens_are_personal_even_for_admins(admin):
+    for user in (UserFactory(), UserFactory(is_active=False)):
+        response = admin.post("/api/v1/tokens", {"name": "x", "user_id": user.pk})
+        assert response.status_code == 403 and "personal" in response.json()["detail"]
+        assert not APIToken.objects.filter(user=user).exists()
 
 
 def test_patch_refuses_null_where_null_means_nothing(admin):

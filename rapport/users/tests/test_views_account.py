@@ -8,7 +8,7 @@ from django.urls import reverse
 from rapport.core.models import AuditEntry
 from rapport.users.auth import user_for_token
 from rapport.users.models import APIToken, Role, hash_token
-from tests.factories import UserFactory, role
+from tests.factories import PASSWORD, UserFactory, role
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,13 @@ def test_account_page_shows_and_saves_my_profile(client, me):
     assert 'value="Ann"' in body and reverse("password_change") in body and reverse("token_list") in body
     response = client.post(
         reverse("account"),
-        {"first_name": "Anna", "last_name": "Able", "email": "anna@example.test", "time_zone": "Asia/Tokyo"},
+        {
+            "first_name": "Anna",
+            "last_name": "Able",
+            "email": "anna@example.test",
+            "time_zone": "Asia/Tokyo",
+            "current_password": PASSWORD,
+        },
     )
     assert response.status_code == 302
     me.refresh_from_db()
@@ -45,7 +51,7 @@ def test_account_shows_field_errors_and_saves_nothing(client, me):
     assert response.status_code == 422
     errors = response.context["form"].errors
     assert "email" in errors and "time_zone" in errors
-    response = client.post(reverse("account"), {"first_name": "X", "email": other.email})
+    response = client.post(reverse("account"), {"first_name": "X", "email": other.email, "current_password": PASSWORD})
     assert response.status_code == 409
     assert response.context["form"].errors["email"] == ["Another user has this email address."]
     me.refresh_from_db()

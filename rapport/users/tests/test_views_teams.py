@@ -141,3 +141,24 @@ def test_list_query_count_does_not_grow_with_rows(client, admin):
         team = TeamFactory(name=f"Extra {i}")
         team.managers.add(UserFactory(team=team))
     assert queries() == few
+
+
+def test_managers_outside_the_users_read_scope_are_not_shown(client):
+    from rapport.users.models import Role
+    from rapport.users.services import team_update
+
+    admin = UserFactory(role=role("admin"))
+    team = TeamFactory(name="Hidden managers")
+    hidden = UserFactory(first_name="Hidden", last_name="Person")
+    team_update(actor=admin, team=team, data={"manager_ids": [hidden.pk]})
+    narrow = Role.objects.create(
+        key="narrow", name="Narrow", scopes={"team": {"read": "all"}, "user": {"read": "own"}}
+    )
+    viewer = UserFactory(role=narrow)
+    client.force_login(viewer)
+    listing = client.get(reverse("team_list")).content.decode()
+    detail = client.get(reverse("team_edit", args=[team.pk])).content.decode()
+    assert "Hidden managers" in listing
+    assert "Hidden Person" not in listing and "Hidden Person" not in detail
+    client.force_login(admin)
+    assert "Hidden Person" in client.get(reverse("team_list")).content.decode()

@@ -149,24 +149,39 @@ def test_invite_shows_field_errors_and_creates_nothing(client, admin, mailoutbox
     assert "Enter a valid email address." in response.content.decode()
     assert response.context["form"].errors["email"]
 
-    response = client.post(reverse("user_invite"), {"email": admin.email.upper()})
+    response = client.post(reverse("user_invite"), {"email": admin.email.upper(), "role": role("sales_rep").pk})
     assert response.status_code == 409
     assert response.context["form"].errors["email"] == ["Another user has this email address."]
     assert 'class="field has-error"' in response.content.decode()
     assert User.objects.count() == 1 and mailoutbox == []
 
 
-def test_manager_invites_into_their_team_but_cannot_pick_a_role(client, manager, red, blue):
+def test_manager_invites_into_their_team_with_roles_no_stronger_than_theirs(client, manager, red, blue):
     client = signed_in(client, manager)
+    from rapport.users.models import Role
+
+    Role.objects.create(key="wide", name="Wide", scopes={"user": {"read": "all", "write": "all"}})
+    Role.objects.create(key="exporter", name="Exporter", features=["export", "settings"])
     form = client.get(reverse("user_invite")).context["form"]
-    assert "role" not in form.fields
+    offered = {r.key for r in form.fields["role"].queryset}
+    assert {"sales_rep", "manager"} <= offered
+    assert not offered & {"admin", "wide", "exporter"}  # a wider scope or a feature the manager lacks
     assert list(form.fields["team"].queryset) == [red]
-    response = client.post(reverse("user_invite"), {"email": "mate@example.test", "team": blue.pk})
+    sales_rep = role("sales_rep")
+    response = client.post(
+        reverse("user_invite"), {"email": "mate@example.test", "team": blue.pk, "role": sales_rep.pk}
+    )
     assert response.status_code == 422 and response.context["form"].errors["team"]
     assert not User.objects.filter(email="mate@example.test").exists()
-    response = client.post(reverse("user_invite"), {"email": "mate@example.test", "team": red.pk})
+    admin_role = role("admin")
+    response = client.post(
+        reverse("user_invite"), {"email": "mate@example.test", "team": red.pk, "role": admin_role.pk}
+    )
+    assert response.status_code == 422 and response.context["form"].errors["role"]
+    assert not User.objects.filter(email="mate@example.test").exists()
+    response = client.post(reverse("user_invite"), {"email": "mate@example.test", "team": red.pk, "role": sales_rep.pk})
     assert response.status_code == 302
-    assert User.objects.get(email="mate@example.test").role.key == "read_only"
+    assert User.objects.get(email="mate@example.test").role.key == "sales_rep"
 
 
 def test_rep_cannot_invite(client, rep):
