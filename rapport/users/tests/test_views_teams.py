@@ -151,9 +151,7 @@ def test_managers_outside_the_users_read_scope_are_not_shown(client):
     team = TeamFactory(name="Hidden managers")
     hidden = UserFactory(first_name="Hidden", last_name="Person")
     team_update(actor=admin, team=team, data={"manager_ids": [hidden.pk]})
-    narrow = Role.objects.create(
-        key="narrow", name="Narrow", scopes={"team": {"read": "all"}, "user": {"read": "own"}}
-    )
+    narrow = Role.objects.create(key="narrow", name="Narrow", scopes={"team": {"read": "all"}, "user": {"read": "own"}})
     viewer = UserFactory(role=narrow)
     client.force_login(viewer)
     listing = client.get(reverse("team_list")).content.decode()
