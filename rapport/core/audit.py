@@ -101,7 +101,11 @@ def change_rows(entries: Iterable[AuditEntry], *, actor) -> None:
         for name, value in changes.items():
             if name in REFERENCE_RESOLVERS:
                 for v in value if isinstance(value, list) else [value]:
-                    wanted.setdefault(name, set()).update(v if isinstance(v, list) else [v])
+                    ids = v if isinstance(v, list) else [v]
+                    # Only ids are looked up; anything else (older or foreign shapes) is shown as it is.
+                    wanted.setdefault(name, set()).update(
+                        i for i in ids if isinstance(i, int) and not isinstance(i, bool)
+                    )
     names = {field: REFERENCE_RESOLVERS[field](actor, ids - {None}) for field, ids in wanted.items()}
 
     def show(field, value):
@@ -110,7 +114,7 @@ def change_rows(entries: Iterable[AuditEntry], *, actor) -> None:
             return value
         if isinstance(value, list):
             return ", ".join(str(labels.get(v, f"#{v}")) for v in value) or "—"
-        return labels.get(value, f"#{value}")
+        return labels.get(value, f"#{value}") if isinstance(value, int) else value
 
     for entry in entries:
         changes = entry.changes

@@ -69,7 +69,8 @@ AUDIT_ACTIONS = [
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.ModelChoiceField(queryset=None, required=False, empty_label="Anyone", label="Who")
+    # A username, not a list of every user: with thousands of users a <select> would weigh the page down.
+    actor = forms.CharField(required=False, max_length=150, label="Who", help_text="A username; empty for anyone.")
     action = forms.CharField(required=False, max_length=40, widget=forms.TextInput(attrs={"list": "audit-actions"}))
     object_type = forms.ChoiceField(required=False, label="Object type")
     object_id = forms.CharField(required=False, max_length=64, label="Object id")
@@ -78,11 +79,17 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data=None, *, actor):
         super().__init__(data)
-        self.fields["actor"].queryset = selectors.user_list(actor=actor).select_related(None)
-        self.fields["actor"].label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
-        )
+        self.viewer = actor
         self.fields["object_type"].choices = [("", "Any")] + [(k, s.label) for k, s in access.OBJECT_TYPES.items()]
+
+    def clean_actor(self):
+        username = self.cleaned_data["actor"].strip()
+        if not username:
+            return None
+        user = selectors.user_list(actor=self.viewer).filter(username__iexact=username).first()
+        if user is None:
+            raise forms.ValidationError("No user you can see has this username.")
+        return user
 
     def clean(self):
         data = super().clean()

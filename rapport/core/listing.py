@@ -63,7 +63,8 @@ def keyset_page(queryset, *, after: str | None = None, before: str | None = None
     """Rows of ``queryset`` in (-field, -pk) order after (older than) or before (newer than) a cursor."""
     if edge := _decode_cursor(before):
         value, pk = edge
-        newer = Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk})
+        # The plain bound (gte/lte) lets the database seek its index to the cursor instead of walking it.
+        newer = Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk}))
         rows = list(queryset.filter(newer).order_by(field, "pk")[: size + 1])
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
@@ -75,7 +76,9 @@ def keyset_page(queryset, *, after: str | None = None, before: str | None = None
     edge = _decode_cursor(after)
     if edge:
         value, pk = edge
-        queryset = queryset.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+        queryset = queryset.filter(
+            Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+        )
     rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]

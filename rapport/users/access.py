@@ -68,6 +68,13 @@ def scope_filter(actor, object_type: str, operation: Operation | str) -> Q | Non
         return own
     if scope == Scope.TEAM:
         if spec.team_path and actor.team_id:
+            if spec.owner_path and spec.team_path == f"{spec.owner_path}__team":
+                # The owner's team (audit, tokens): an IN on the owner column, which its index serves, instead
+                # of joining every row to its owner (a walk of the whole table for a team with little history).
+                from .models import User
+
+                members = set(User.objects.filter(team_id=actor.team_id).values_list("pk", flat=True))
+                return Q(**{f"{spec.owner_path}__in": sorted(members | {actor.pk})})
             return own | Q(**{spec.team_path: actor.team_id})
         return own
     return nothing

@@ -8,7 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 
 from . import access, selectors
 from .enums import Feature, Operation, Scope
-from .models import TIME_ZONE_CHOICES, Role, User
+from .models import TIME_ZONE_CHOICES, Role, Team, User
 from .roles import DEFAULT_INVITE_ROLE
 
 SCOPE_CHOICES = [(str(s), s.label) for s in (Scope.ALL, Scope.TEAM, Scope.OWN, Scope.NONE)]
@@ -38,11 +38,12 @@ class UserMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 def _teams(actor):
-    return selectors.team_list(actor=actor).prefetch_related(None)
+    # Choices need names only: team_list()'s member counts would aggregate every user on each page view.
+    return access.scoped(Team.objects.all(), actor=actor, object_type="team")
 
 
 def _roles(actor):
-    return selectors.role_list(actor=actor)
+    return access.scoped(Role.objects.all(), actor=actor, object_type="role")
 
 
 def can_choose_role(actor) -> bool:

@@ -74,7 +74,12 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["username"]
-        indexes = [models.Index(fields=["team", "username"], name="user_team_idx")]
+        indexes = [
+            models.Index(fields=["team", "username"], name="user_team_idx"),
+            models.Index(fields=["role", "username"], name="user_role_idx"),
+            models.Index(fields=["date_joined", "id"], name="user_joined_idx"),
+            models.Index(fields=["last_name", "first_name", "id"], name="user_name_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_uniq"),
             models.UniqueConstraint(Lower("email"), name="user_email_ci_uniq"),

@@ -86,7 +86,9 @@ def test_filters(client, admin, red):
     client = signed_in(client, admin)
     url = reverse("audit_list")
 
-    assert {e.actor_id for e in entries(client.get(url, {"actor": other.pk}))} == {other.pk}
+    assert {e.actor_id for e in entries(client.get(url, {"actor": "OTHER"}))} == {other.pk}  # any case
+    unknown = client.get(url, {"actor": "nobody-here"})
+    assert unknown.context["form"].errors["actor"] == ["No user you can see has this username."]
     assert [e.action for e in entries(client.get(url, {"action": "token_created"}))] == ["token_created"]
     shown = entries(client.get(url, {"object_type": "team", "object_id": str(team.pk)}))
     assert [(e.object_type, e.object_id) for e in shown] == [("team", str(team.pk))]
