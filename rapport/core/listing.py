@@ -59,13 +59,21 @@ def _decode_cursor(cursor: str | None):
         return None
 
 
+def beyond(field: str, value, pk, *, descending: bool) -> Q:
+    """Rows after the cursor (``value``, ``pk``) in (field, pk) order, ascending or descending.
+
+    The plain bound on the field (gte/lte) lets the database seek its index to the cursor; with only the OR,
+    SQLite (with bound parameters) and PostgreSQL walk the index from its start: O(depth) per page.
+    """
+    cmp = "lt" if descending else "gt"
+    return Q(**{f"{field}__{cmp}e": value}) & (Q(**{f"{field}__{cmp}": value}) | Q(**{field: value, f"pk__{cmp}": pk}))
+
+
 def keyset_page(queryset, *, after: str | None = None, before: str | None = None, field: str = "at", size=50):
     """Rows of ``queryset`` in (-field, -pk) order after (older than) or before (newer than) a cursor."""
     if edge := _decode_cursor(before):
         value, pk = edge
-        # The plain bound (gte/lte) lets the database seek its index to the cursor instead of walking it.
-        newer = Q(**{f"{field}__gte": value}) & (Q(**{f"{field}__gt": value}) | Q(**{field: value, "pk__gt": pk}))
-        rows = list(queryset.filter(newer).order_by(field, "pk")[: size + 1])
+        rows = list(queryset.filter(beyond(field, value, pk, descending=False)).order_by(field, "pk")[: size + 1])
         more_newer = len(rows) > size
         rows = rows[:size][::-1]
         return KeysetPage(
@@ -76,9 +84,7 @@ def keyset_page(queryset, *, after: str | None = None, before: str | None = None
     edge = _decode_cursor(after)
     if edge:
         value, pk = edge
-        queryset = queryset.filter(
-            Q(**{f"{field}__lte": value}) & (Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
-        )
+        queryset = queryset.filter(beyond(field, value, pk, descending=True))
     rows = list(queryset.order_by(f"-{field}", "-pk")[: size + 1])
     more_older = len(rows) > size
     rows = rows[:size]

@@ -21,13 +21,14 @@ from uuid import UUID
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 from ninja.pagination import paginate as paginate  # re-exported: routes import both from here
 
 from .errors import validation_error
+from .listing import beyond
 
 DEFAULT_LIMIT = 50
 _SALT = "rapport.core.pagination.cursor"
@@ -100,13 +101,7 @@ class CursorPagination(PaginationBase):
                 value, pk = field.to_python(raw_value), queryset.model._meta.pk.to_python(raw_pk)
             except (ValidationError, ValueError, TypeError):
                 raise validation_error({"cursor": "This cursor is not valid; start again without one."}) from None
-            cmp = "lt" if descending else "gt"
-            # The plain bound on the field lets the database seek its index to the cursor; with only the OR,
-            # SQLite (with bound parameters) and PostgreSQL walk the index from its start: O(depth) per page.
-            qs = qs.filter(
-                Q(**{f"{name}__{cmp}e": value}),
-                Q(**{f"{name}__{cmp}": value}) | Q(**{name: value, f"pk__{cmp}": pk}),
-            )
+            qs = qs.filter(beyond(name, value, pk, descending=descending))
         rows = list(qs[: pagination.limit + 1])
         items, more = rows[: pagination.limit], len(rows) > pagination.limit
         next_cursor = None

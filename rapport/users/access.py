@@ -134,7 +134,7 @@ def ensure_can_create(actor, object_type: str, *, owner_id=None, team_id=None) -
         raise PermissionDenied()
 
 
-_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
+SCOPE_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}  # how far each scope reaches
 
 
 def role_within(inner, outer) -> bool:
@@ -149,7 +149,7 @@ def role_within(inner, outer) -> bool:
         return False
     for object_type in OBJECT_TYPES:
         for operation in Operation:
-            if _RANK[inner.scope(object_type, operation)] > _RANK[outer.scope(object_type, operation)]:
+            if SCOPE_RANK[inner.scope(object_type, operation)] > SCOPE_RANK[outer.scope(object_type, operation)]:
                 return False
     return set(inner.features) <= set(outer.features)
 

@@ -2,7 +2,6 @@
 
 from functools import partial
 
-from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router
 from ninja.responses import Status
@@ -16,7 +15,6 @@ from rapport.core.pagination import CursorPagination, paginate
 
 from . import access, selectors, services
 from .enums import Feature, Operation, Scope
-from .models import APIToken, User
 from .schemas import (
     MeOut,
     PermissionsOut,
@@ -49,25 +47,6 @@ WRITE = problems(401, 403, 404, 409, 412, 422)
 def _schema_data(payload) -> dict:
     """The fields the client sent, enums as their values (the services take plain data)."""
     return payload.model_dump(mode="json", exclude_unset=True)
-
-
-# Users a record refers to (a team's managers, a token's owner) are shown only within the actor's user read scope,
-# like everywhere else: a custom role may read teams or tokens more widely than users. One query per page or record.
-
-
-def _visible_users(actor) -> QuerySet[User]:
-    return access.scoped(User.objects.all(), actor=actor, object_type="user")
-
-
-def _token_list(*, actor, filters: dict) -> QuerySet[APIToken]:
-    visible = _visible_users(actor).filter(pk=OuterRef("user_id"))
-    return selectors.token_list(actor=actor, filters=filters).annotate(user_visible=Exists(visible))
-
-
-def _token_get(*, actor, pk) -> APIToken:
-    token = selectors.token_get(actor=actor, pk=pk)
-    token.user_visible = _visible_users(actor).filter(pk=token.user_id).exists()
-    return token
 
 
 # --- me --------------------------------------------------------------------------------------
@@ -311,7 +290,7 @@ def roles_delete(request: HttpRequest, role_id: Id, if_match: etag.IfMatch = Non
 @router.get("/tokens", response={200: list[TokenOut], **LIST}, operation_id="tokens_list", tags=["tokens"])
 @paginate(CursorPagination, orderings=("-created_at", "name"))
 def tokens_list(request: HttpRequest, filters: Query[TokenFilters]):
-    return _token_list(actor=request.auth, filters=filters.dict())
+    return selectors.token_list(actor=request.auth, filters=filters.dict())
 
 
 @router.get(
@@ -322,7 +301,7 @@ def tokens_list(request: HttpRequest, filters: Query[TokenFilters]):
     openapi_extra=etag.DOCUMENTED,
 )
 def tokens_get(request: HttpRequest, token_id: Id, response: HttpResponse):
-    return etag.tag(response, TokenOut, _token_get(actor=request.auth, pk=token_id))
+    return etag.tag(response, TokenOut, selectors.token_get(actor=request.auth, pk=token_id))
 
 
 @router.post(
@@ -342,7 +321,7 @@ def tokens_create(request: HttpRequest, payload: TokenIn, response: HttpResponse
             raise validation_error({"user_id": "Choose an existing, visible user."}) from None
     token, raw = services.token_create(actor=request.auth, name=payload.name, user=owner)
     response["Location"] = f"{request.path.rstrip('/')}/{token.pk}"
-    created = _token_get(actor=request.auth, pk=token.pk)
+    created = selectors.token_get(actor=request.auth, pk=token.pk)
     created.token = raw
     return Status(201, created)
 
@@ -356,7 +335,7 @@ def tokens_create(request: HttpRequest, payload: TokenIn, response: HttpResponse
     tags=["tokens"],
 )
 def tokens_revoke(request: HttpRequest, token_id: Id, response: HttpResponse, if_match: etag.IfMatch = None):
-    load = partial(_token_get, actor=request.auth, pk=token_id)
+    load = partial(selectors.token_get, actor=request.auth, pk=token_id)
     with etag.precondition(if_match, TokenOut, load) as token:
         services.token_revoke(actor=request.auth, token=token)
     return etag.tag(response, TokenOut, load())

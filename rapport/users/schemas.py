@@ -213,7 +213,7 @@ class TokenOut(Schema):
 
     @staticmethod
     def resolve_user(obj):
-        # ``user_visible`` is set by the routes from the actor's user read scope (rapport.users.api).
+        # ``user_visible`` comes from the selectors: whether the actor may read the token's owner.
         return obj.user if obj.user_visible else None
 
 

@@ -1,8 +1,9 @@
 """Reads of users, teams, roles and tokens, always scoped by the actor's record access."""
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from . import access
+from .enums import Feature
 from .models import APIToken, Role, Team, User
 
 
@@ -26,9 +27,15 @@ def user_get(*, actor, pk) -> User:
     return access.get_for(User.objects.select_related("team", "role"), actor=actor, object_type="user", pk=pk)
 
 
+def visible_users(actor) -> QuerySet[User]:
+    """The users the actor may read. Users a record refers to (a team's managers, a token's owner) are shown
+    only within this scope: a custom role may read teams or tokens more widely than users."""
+    return access.scoped(User.objects.all(), actor=actor, object_type="user")
+
+
 def _visible_count(relation: str, actor) -> Count:
     """Count related users the actor may see: counts follow record access like lists and gets do."""
-    visible = access.scoped(User.objects.all(), actor=actor, object_type="user").values("pk")
+    visible = visible_users(actor).values("pk")
     return Count(relation, filter=Q(**{f"{relation}__in": visible}), distinct=True)
 
 
@@ -40,8 +47,7 @@ def user_me(*, actor) -> User:
 def _visible_managers(actor) -> Prefetch:
     """A team's managers as ``visible_managers``: only those within the actor's user read scope (a custom role
     may read teams more widely than users). One query per page or record."""
-    users = access.scoped(User.objects.all(), actor=actor, object_type="user")
-    return Prefetch("managers", queryset=users, to_attr="visible_managers")
+    return Prefetch("managers", queryset=visible_users(actor), to_attr="visible_managers")
 
 
 def team_list(*, actor, filters: dict | None = None) -> QuerySet[Team]:
@@ -73,8 +79,6 @@ def role_list(*, actor, filters: dict | None = None) -> QuerySet[Role]:
 def assignable_roles(*, actor) -> list[Role]:
     """Roles the actor may give to a user they invite: any role with the settings feature, else roles
     that reach no further than the actor's own (so nobody can create an account stronger than theirs)."""
-    from .enums import Feature
-
     roles = access.scoped(Role.objects.all(), actor=actor, object_type="role")
     if access.has_feature(actor, Feature.SETTINGS):
         return list(roles)
@@ -87,10 +91,16 @@ def role_get(*, actor, pk) -> Role:
     )
 
 
+def _tokens(actor) -> QuerySet[APIToken]:
+    """Tokens with ``user_visible``: whether the actor may see the token's owner."""
+    owner = visible_users(actor).filter(pk=OuterRef("user_id"))
+    return APIToken.objects.select_related("user").annotate(user_visible=Exists(owner))
+
+
 def token_list(*, actor, filters: dict | None = None) -> QuerySet[APIToken]:
     """Tokens within the actor's token scope; ``mine`` limits them to the actor's own."""
     filters = filters or {}
-    qs = access.scoped(APIToken.objects.select_related("user"), actor=actor, object_type="token")
+    qs = access.scoped(_tokens(actor), actor=actor, object_type="token")
     if filters.get("mine"):
         qs = qs.filter(user=actor)
     if filters.get("user_id") is not None:
@@ -101,4 +111,4 @@ def token_list(*, actor, filters: dict | None = None) -> QuerySet[APIToken]:
 
 
 def token_get(*, actor, pk) -> APIToken:
-    return access.get_for(APIToken.objects.select_related("user"), actor=actor, object_type="token", pk=pk)
+    return access.get_for(_tokens(actor), actor=actor, object_type="token", pk=pk)

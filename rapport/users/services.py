@@ -20,7 +20,6 @@ from .roles import DEFAULT_INVITE_ROLE
 USER_FIELDS = ("username", "email", "first_name", "last_name", "time_zone", "team", "role", "is_active")
 TEAM_FIELDS = ("name", "description", "managers")
 ROLE_FIELDS = ("name", "description", "scopes", "features")
-_SCOPE_RANK = {Scope.NONE: 0, Scope.OWN: 1, Scope.TEAM: 2, Scope.ALL: 3}
 
 
 # --- validation helpers ---------------------------------------------------------------------------
@@ -158,11 +157,12 @@ def user_update(*, actor, user: User, data: dict[str, Any]) -> User:
         raise PermissionDenied("You can only change users whose role does not reach further than yours.")
     before = audit.snapshot(user, USER_FIELDS)
     for name, clean in (("username", _clean_username), ("email", _clean_email)):
-        if name in data and clean(data[name]) != getattr(user, name):
-            # Changing another person's sign-in identity would let one take over their account.
-            if not is_self and not access.has_feature(actor, Feature.SETTINGS):
-                raise PermissionDenied("Only users who manage settings can change another user's sign-in details.")
-            setattr(user, name, clean(data[name]))
+        if name not in data or (value := clean(data[name])) == getattr(user, name):
+            continue
+        # Changing another person's sign-in identity would let one take over their account.
+        if not is_self and not access.has_feature(actor, Feature.SETTINGS):
+            raise PermissionDenied("Only users who manage settings can change another user's sign-in details.")
+        setattr(user, name, value)
     for name in ("first_name", "last_name"):
         if name in data:
             setattr(user, name, _clean_text(data[name], name, max_length=150))
@@ -302,7 +302,7 @@ def _clean_scopes(value: Any) -> dict[str, dict[str, str]]:
         except ValueError:
             errors[f"scopes.{object_type}"] = "Scopes are all, team, own or none."
             continue
-        if _SCOPE_RANK[write] > _SCOPE_RANK[read]:
+        if access.SCOPE_RANK[write] > access.SCOPE_RANK[read]:
             errors[f"scopes.{object_type}"] = "The write scope cannot reach further than the read scope."
         out[object_type] = {"read": str(read), "write": str(write)}
     unknown = set(value) - set(access.OBJECT_TYPES)
