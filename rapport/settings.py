@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "rapport.core",
     "rapport.users",
+    "rapport.contacts",
+    "rapport.activities",
 ]
 
 MIDDLEWARE = [
@@ -220,6 +222,12 @@ EMAIL_TIMEOUT = 30
 # --- Internationalization -------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")  # default display zone; storage is always UTC
+
+# --- Customer data ----------------------------------------------------------------------------
+# Phone numbers written without a country code are read as numbers of this region (ISO 3166 code).
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US").upper()
+# Largest file an import accepts, in megabytes (uploads stream to disk; this bounds the disk they use).
+IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=500)
 USE_I18N = True
 USE_TZ = True
 

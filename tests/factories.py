@@ -60,3 +60,22 @@ class APITokenFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Token {n}")
     prefix = "rap_unknown"
     key_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+# --- contacts and activities --------------------------------------------------------------------------
+
+
+def make_contact(actor: User, **data):
+    """A contact created through the service (so it is cleaned, indexed and audited like a real one)."""
+    from rapport.contacts.services import contact_create
+
+    data.setdefault("first_name", "Ada")
+    data.setdefault("last_name", "Lovelace")
+    return contact_create(actor=actor, data=data)
+
+
+def make_company(actor: User, **data):
+    from rapport.contacts.services import company_create
+
+    data.setdefault("name", "Acme")
+    return company_create(actor=actor, data=data)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ContactsConfig(AppConfig):
+    name = "rapport.contacts"
+    label = "contacts"
+    verbose_name = "Contacts and companies"
+
+    def ready(self) -> None:
+        from . import access  # noqa: F401

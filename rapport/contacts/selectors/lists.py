@@ -1,0 +1,470 @@
+"""The contact and company lists: every field as a filter, a column and (mostly) a sort key, custom fields
+included. One definition serves the list pages, the API, saved views and exports.
+
+Filters are a flat mapping, as in a query string: ``lifecycle_stage=lead,customer``, ``owner=me``,
+``created_at__gte=2026-01-01``, ``tag=vip``, ``city=paris`` (contains), ``email__empty=1``,
+``cf.renewal_date__lte=2026-12-31``. Several values of a choice are any-of.
+
+Pages are keyset pages (``cursor`` = the sort key of the last row): no OFFSET and no COUNT of the whole
+table, so the thousandth page costs what the first does.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Lower
+
+from rapport.core.errors import validation_error
+from rapport.core.pagination import decode_cursor, encode_cursor
+
+from .. import custom_values, normalize
+from ..enums import Channel, FieldType, LifecycleStage, SizeBand, Stance
+from ..models import Address, Company, CompanyTag, Contact, ContactTag, Membership
+from ..schema import RecordSchema
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+COUNT_CAP = 10_000  # lists show "10,000+" rather than count a million rows
+
+
+@dataclass(frozen=True)
+class ListField:
+    key: str
+    label: str
+    kind: str  # text, choice, multi, bool, date, datetime, number, user, team, tag, company, ids
+    path: str | None = None  # ORM path filtered on (None: custom filter function)
+    sort: str | None = None  # ORM path or annotation sorted on; None: not sortable
+    nullable_sort: bool = False
+    choices: tuple = ()
+    value: Callable[[Any], Any] | None = None  # the cell value of a row
+    prefetch: tuple[str, ...] = ()
+    select: tuple[str, ...] = ()
+    filter: Callable[[str, Any], Q] | None = None  # (operator, value) -> Q, for relations
+    custom: Any = None  # the CustomField of a custom column
+
+    def cell(self, obj) -> Any:
+        if self.value is not None:
+            return self.value(obj)
+        return getattr(obj, self.key)
+
+
+def _join(values) -> str:
+    return ", ".join(str(v) for v in values if v)
+
+
+def _tags(obj) -> str:
+    return _join(t.name for t in obj.tags.all())
+
+
+def _primary_address(obj):
+    addresses = list(obj.addresses.all())
+    return addresses[0] if addresses else None
+
+
+def _address_part(part):
+    def value(obj):
+        address = _primary_address(obj)
+        return getattr(address, part) if address else ""
+
+    return value
+
+
+def _in_subquery(model, fk: str, condition: Q) -> Q:
+    return Q(pk__in=model.objects.filter(condition).values(fk))
+
+
+def _tag_filter(through, fk):
+    def build(op, value):
+        names = [n.lower() for n in _split(value)]
+        return _in_subquery(through, fk, Q(tag__in=_tags_named(names)))
+
+    return build
+
+
+def _tags_named(names):
+    from ..models import Tag
+
+    return Tag.objects.annotate(key=Lower("name")).filter(key__in=names).values("pk")
+
+
+def _address_filter(owner_fk: str, part: str):
+    def build(op, value):
+        if op == "empty":
+            has = _in_subquery(Address, owner_fk, ~Q(**{part: ""}))
+            return ~has if _truthy(value) else has
+        if part == "country":
+            codes = [_country(v) for v in _split(value)]
+            return _in_subquery(Address, owner_fk, Q(country__in=codes))
+        return _in_subquery(Address, owner_fk, Q(**{f"{part}__icontains": value}))
+
+    return build
+
+
+def _country(value: str) -> str:
+    try:
+        return normalize.clean_country(value)
+    except normalize.Invalid:
+        raise validation_error({"country": "Unknown country."}) from None
+
+
+def _company_filter(op, value):
+    ids = _ids(value, "company")
+    return _in_subquery(Membership, "contact_id", Q(company_id__in=ids))
+
+
+def _email_filter(op, value):
+    from ..models import ContactEmail
+
+    if op == "empty":
+        return Q(email="") if _truthy(value) else ~Q(email="")
+    return _in_subquery(ContactEmail, "contact_id", Q(email__icontains=str(value).lower()))
+
+
+def _phone_filter(op, value):
+    from ..models import ContactPhone
+
+    if op == "empty":
+        return Q(phone="") if _truthy(value) else ~Q(phone="")
+    keys = normalize.phone_search_keys(str(value))
+    if not keys:
+        return Q(pk__in=[])
+    return _in_subquery(ContactPhone, "contact_id", Q(number__contains=keys[0]))
+
+
+def _domain_filter(op, value):
+    from ..models import CompanyDomain
+
+    if op == "empty":
+        return Q(domain="") if _truthy(value) else ~Q(domain="")
+    return _in_subquery(CompanyDomain, "company_id", Q(domain__icontains=str(value).lower()))
+
+
+def _split(value) -> list[str]:
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [v.strip() for v in str(value).split(",") if v.strip()]
+
+
+def _truthy(value) -> bool:
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _ids(value, name: str) -> list[int]:
+    try:
+        return [int(v) for v in _split(value)]
+    except ValueError:
+        raise validation_error({name: "Give record ids, separated by commas."}) from None
+
+
+def _std(kind_of: str):
+    return lambda key, label, **kw: ListField(key, label, kind_of, path=kw.pop("path", key), **kw)
+
+
+_text, _choice, _bool, _date, _dt, _num = (_std(k) for k in ("text", "choice", "bool", "date", "datetime", "number"))
+
+
+def _common_tail(owner_fk: str, through, through_fk: str) -> list[ListField]:
+    return [
+        ListField("owner", "Owner", "user", path="owner", sort="owner__username", nullable_sort=True,
+                  value=lambda o: str(o.owner) if o.owner_id else "", select=("owner",)),
+        ListField("team", "Team", "team", path="team", sort="team__name", nullable_sort=True,
+                  value=lambda o: str(o.team) if o.team_id else "", select=("team",)),
+        ListField("tags", "Tags", "tag", filter=_tag_filter(through, through_fk), value=_tags, prefetch=("tags",)),
+        ListField("city", "City", "text", filter=_address_filter(owner_fk, "city"), value=_address_part("city"),
+                  prefetch=("addresses",)),
+        ListField("country", "Country", "text", filter=_address_filter(owner_fk, "country"),
+                  value=_address_part("country"), prefetch=("addresses",)),
+        _text("external_id", "External id", sort="external_id"),
+        _num("completeness", "Completeness", sort="completeness"),
+        _dt("created_at", "Created", sort="created_at"),
+        _dt("updated_at", "Updated", sort="updated_at"),
+        _text("linkedin", "LinkedIn"),
+        _text("website", "Website"),
+    ]  # fmt: skip
+
+
+CONTACT_FIELDS = [
+    _text("display_name", "Name", sort="display_name"),
+    _text("first_name", "First name", sort="first_name"),
+    _text("last_name", "Last name", sort="last_name"),
+    ListField("email", "Email", "text", filter=_email_filter, sort="email"),
+    ListField("phone", "Phone", "text", filter=_phone_filter, sort="phone",
+              value=lambda o: normalize.format_phone(o.phone)),
+    ListField("company", "Company", "company", filter=_company_filter, sort="company__name", nullable_sort=True,
+              value=lambda o: o.company.name if o.company_id else "", select=("company",)),
+    _text("job_title", "Job title", sort="job_title"),
+    _text("department", "Department", sort="department"),
+    _choice("lifecycle_stage", "Lifecycle stage", sort="lifecycle_stage", choices=tuple(LifecycleStage.choices),
+            value=lambda o: o.get_lifecycle_stage_display()),
+    _text("lead_source", "Lead source", sort="lead_source"),
+    _choice("stance", "Stance", sort="stance", choices=tuple(Stance.choices), value=lambda o: o.get_stance_display()),
+    _date("birth_date", "Date of birth", sort="birth_date", nullable_sort=True),
+    _text("language", "Language", sort="language"),
+    _bool("email_opt_in", "Email opt-in"),
+    _bool("phone_opt_in", "Phone opt-in"),
+    _bool("sms_opt_in", "SMS opt-in"),
+    _bool("post_opt_in", "Post opt-in"),
+    _choice("preferred_channel", "Preferred channel", choices=tuple(Channel.choices)),
+    _bool("do_not_contact", "Do not contact"),
+    *_common_tail("contact_id", ContactTag, "contact_id"),
+]  # fmt: skip
+
+COMPANY_FIELDS = [
+    _text("name", "Name", sort="name"),
+    _text("legal_name", "Legal name", sort="legal_name"),
+    ListField("domain", "Domain", "text", filter=_domain_filter, sort="domain"),
+    _text("industry", "Industry", sort="industry"),
+    _choice("size_band", "Size", sort="size_band", choices=tuple(SizeBand.choices)),
+    _num("annual_revenue", "Annual revenue", sort="annual_revenue", nullable_sort=True),
+    ListField("phone", "Phone", "text", path="phone", value=lambda o: normalize.format_phone(o.phone)),
+    ListField("parent", "Parent company", "ids", path="parent", sort="parent__name", nullable_sort=True,
+              value=lambda o: o.parent.name if o.parent_id else "", select=("parent",)),
+    *_common_tail("company_id", CompanyTag, "company_id"),
+]  # fmt: skip
+
+_CUSTOM_KIND = {
+    FieldType.TEXT: "text", FieldType.LONG_TEXT: "text", FieldType.URL: "text", FieldType.EMAIL: "text",
+    FieldType.PHONE: "text", FieldType.NUMBER: "number", FieldType.MONEY: "number", FieldType.PERCENT: "number",
+    FieldType.DATE: "date", FieldType.DATETIME: "datetime", FieldType.BOOLEAN: "bool", FieldType.CHOICE: "choice",
+    FieldType.MULTI_CHOICE: "multi", FieldType.REFERENCE: "ids",
+}  # fmt: skip
+
+
+def _custom_field(cf) -> ListField:
+    key = f"cf.{cf.key}"
+    sortable = cf.field_type not in (FieldType.MULTI_CHOICE, FieldType.LONG_TEXT)
+    return ListField(
+        key, cf.label, _CUSTOM_KIND[cf.field_type], path=f"custom__{cf.key}",
+        sort=f"_cf_{cf.key}" if sortable else None, nullable_sort=True,
+        choices=tuple((c, c) for c in cf.choices),
+        value=lambda o, cf=cf: custom_values.display_value(cf, o.custom.get(cf.key)), custom=cf,
+    )  # fmt: skip
+
+
+@dataclass
+class ListSpec:
+    object_type: str
+    model: type
+    fields: list[ListField]
+    default_columns: tuple[str, ...]
+    default_ordering: str
+    search: Callable[[QuerySet, str], QuerySet] | None = None
+    by_key: dict[str, ListField] = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.by_key = {f.key: f for f in self.fields}
+
+    def with_custom(self, schema: RecordSchema | None = None) -> "ListSpec":
+        schema = schema or RecordSchema.load(self.object_type)
+        return ListSpec(self.object_type, self.model, [*self.fields, *(_custom_field(cf) for cf in schema.custom_fields)],
+                        self.default_columns, self.default_ordering, self.search)  # fmt: skip
+
+    # --- filters ---------------------------------------------------------------------------------
+
+    def filter(self, queryset: QuerySet, filters: Mapping[str, Any], *, actor) -> QuerySet:
+        errors = {}
+        for raw_key, value in filters.items():
+            if value in (None, "", []) or raw_key in ("cursor", "limit", "ordering", "columns", "view", "page"):
+                continue
+            if raw_key == "q":
+                queryset = self._search(queryset, str(value))
+                continue
+            key, _, op = raw_key.partition("__")
+            spec = self.by_key.get(key)
+            if spec is None or op not in ("", "eq", "gte", "lte", "empty"):
+                errors[raw_key] = "Unknown filter."
+                continue
+            try:
+                queryset = queryset.filter(self._condition(spec, op, value, actor=actor))
+            except (ValueError, TypeError, normalize.Invalid) as exc:
+                errors[raw_key] = str(exc) if isinstance(exc, normalize.Invalid) else "This value is not valid here."
+        if errors:
+            raise validation_error(errors, message="Some filters are not valid.")
+        return queryset
+
+    def _search(self, queryset: QuerySet, text: str) -> QuerySet:
+        if self.search is not None:
+            return self.search(queryset, text)
+        name = "display_name" if self.object_type == "contact" else "name"
+        return queryset.filter(**{f"{name}__icontains": text.strip()})
+
+    def _condition(self, spec: ListField, op: str, value, *, actor) -> Q:
+        if spec.filter is not None:
+            if op not in ("", "empty"):
+                raise ValueError(op)
+            return spec.filter(op, value)
+        path = spec.path
+        if op == "empty":
+            empty = Q(**{f"{path}__isnull": True})
+            if spec.kind in ("text", "choice") and not spec.custom:
+                empty = Q(**{path: ""})
+            return empty if _truthy(value) else ~empty
+        kind = spec.kind
+        if kind == "text":
+            return Q(**{f"{path}__iexact" if op == "eq" else f"{path}__icontains": str(value)})
+        if kind == "choice":
+            return Q(**{f"{path}__in": _split(value)})
+        if kind == "multi":
+            any_of = Q(pk__in=[])
+            for item in _split(value):
+                any_of |= Q(**{f"{path}__icontains": f'"{item}"'})
+            return any_of
+        if kind == "bool":
+            return Q(**{path: normalize.clean_bool(value)})
+        if kind in ("user", "team"):
+            ids = []
+            for item in _split(value):
+                if item == "me":
+                    ids.append(actor.pk)
+                elif item == "my_team":
+                    ids.append(actor.team_id or 0)
+                else:
+                    ids.append(int(item))
+            return Q(**{f"{path}__in": ids})
+        if kind == "ids":
+            return Q(**{f"{path}__in": _ids(value, spec.key)})
+        parsed = self._scalar(spec, value)
+        lookup = {"": "", "eq": "", "gte": "__gte", "lte": "__lte"}[op]
+        return Q(**{f"{path}{lookup}": parsed})
+
+    @staticmethod
+    def _scalar(spec: ListField, value):
+        if spec.kind == "number":
+            number = normalize.clean_decimal(value, places=6, max_digits=24)
+            return float(number) if spec.custom else number
+        if spec.kind == "date":
+            day = normalize.clean_date(value)
+            return day.isoformat() if spec.custom else day
+        if spec.kind == "datetime":
+            if isinstance(value, str) and len(value.strip()) == 10:
+                value = value.strip() + "T00:00:00"
+            moment = normalize.clean_datetime(value)
+            return custom_values._datetime(moment) if spec.custom else moment
+        raise ValueError(spec.kind)
+
+    # --- columns and ordering ---------------------------------------------------------------------
+
+    def columns(self, keys) -> list[ListField]:
+        keys = [k for k in (keys or ()) if k in self.by_key] or list(self.default_columns)
+        first = self.fields[0].key  # the name always comes first: it links to the record
+        return [self.by_key[k] for k in dict.fromkeys([first, *keys])]
+
+    def sortable(self) -> list[str]:
+        return [f.key for f in self.fields if f.sort]
+
+    def check_view(self, *, filters=None, columns=None, ordering=None) -> dict:
+        spec = self.with_custom()
+        errors = {}
+        for key in filters or {}:
+            if key != "q" and key.partition("__")[0] not in spec.by_key:
+                errors["filters"] = f"Unknown filter: {key}."
+        for key in columns or []:
+            if key not in spec.by_key:
+                errors["columns"] = f"Unknown column: {key}."
+        if ordering and ordering.lstrip("-") not in spec.sortable():
+            errors["ordering"] = f"Cannot sort by {ordering}."
+        return errors
+
+    def prepare(self, queryset: QuerySet, columns: list[ListField]) -> QuerySet:
+        selects = {s for c in columns for s in c.select}
+        prefetches = {p for c in columns for p in c.prefetch}
+        if selects:
+            queryset = queryset.select_related(*sorted(selects))
+        if prefetches:
+            queryset = queryset.prefetch_related(*sorted(prefetches))
+        return queryset
+
+    # --- pages -------------------------------------------------------------------------------------
+
+    def ordering_of(self, ordering: str | None) -> tuple[ListField, bool]:
+        ordering = ordering or self.default_ordering
+        spec = self.by_key.get(ordering.lstrip("-"))
+        if spec is None or not spec.sort:
+            raise validation_error({"ordering": f"Cannot sort by {ordering}."})
+        return spec, ordering.startswith("-")
+
+    def page(self, queryset: QuerySet, *, ordering: str | None, cursor: str | None, limit: int = PAGE_SIZE):
+        """``(rows, next_cursor)`` in the chosen order, then by id."""
+        spec, descending = self.ordering_of(ordering)
+        token = ("-" if descending else "") + spec.key
+        keys = []
+        if spec.custom is not None:
+            queryset = queryset.annotate(**{spec.sort: KeyTransform(spec.custom.key, "custom")})
+        if spec.nullable_sort:
+            is_null = When(**{f"{spec.sort}__isnull": True}, then=Value(1))
+            queryset = queryset.annotate(_sort_null=Case(is_null, default=Value(0), output_field=IntegerField()))
+            keys.append("_sort_null")
+        keys += [spec.sort, "pk"]
+        names = [k.replace("__", "_") if "__" in k else k for k in keys]
+        annotations = {n: F(k) for n, k in zip(names, keys, strict=True) if n != k}
+        if annotations:
+            queryset = queryset.annotate(**annotations)
+        queryset = queryset.order_by(*[("-" if descending else "") + n for n in names])
+        if cursor:
+            values = decode_cursor(cursor, token)
+            if len(values) != len(names):
+                raise validation_error({"cursor": "This cursor is not valid; start again without one."})
+            queryset = queryset.filter(_after(names, [self._revive(v) for v in values], descending=descending))
+        limit = max(1, min(int(limit), MAX_PAGE_SIZE))
+        rows = list(queryset[: limit + 1])
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = encode_cursor(token, [_jsonable(getattr(rows[-1], n)) for n in names]) if more else None
+        return rows, next_cursor
+
+    @staticmethod
+    def _revive(value):
+        if isinstance(value, dict) and "d" in value:
+            return date.fromisoformat(value["d"])
+        if isinstance(value, dict) and "dt" in value:
+            return datetime.fromisoformat(value["dt"])
+        if isinstance(value, dict) and "n" in value:
+            return Decimal(value["n"])
+        return value
+
+
+def _jsonable(value):
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    return value
+
+
+def _after(names: list[str], values: list, *, descending: bool) -> Q:
+    """Rows after ``values`` in the lexicographic order of ``names`` (all ascending or all descending).
+    The first key also gets a plain bound, so the database can seek its index."""
+    cmp = "lt" if descending else "gt"
+    condition = Q(pk__in=[])
+    equal = Q()
+    for name, value in zip(names, values, strict=True):
+        if value is None:
+            equal &= Q(**{f"{name}__isnull": True})
+            continue
+        condition |= equal & Q(**{f"{name}__{cmp}": value})
+        equal &= Q(**{name: value})
+    first, first_value = names[0], values[0]
+    if first_value is not None:
+        condition &= Q(**{f"{first}__{cmp}e": first_value})
+    return condition
+
+
+LIST_SPECS = {
+    "contact": ListSpec("contact", Contact, CONTACT_FIELDS,
+                        ("display_name", "email", "phone", "company", "lifecycle_stage", "owner"), "display_name"),
+    "company": ListSpec("company", Company, COMPANY_FIELDS,
+                        ("name", "domain", "industry", "size_band", "city", "owner"), "name"),
+}  # fmt: skip
+
+
+def capped_count(queryset: QuerySet, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows match, counting at most ``cap`` (``(cap, True)`` when there are more)."""
+    n = queryset.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
