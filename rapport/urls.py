@@ -12,5 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("", include("rapport.users.urls")),
+    path("", include("rapport.contacts.urls")),
+    path("", include("rapport.activities.urls")),
     path("", include("rapport.core.urls")),
 ]

@@ -1,0 +1,5 @@
+"""/api/v1/ routes (being built)."""
+
+from ninja import Router
+
+router = Router()

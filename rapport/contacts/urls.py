@@ -1,0 +1,11 @@
+"""Pages of the data hub. Each views module declares its own ``urlpatterns``."""
+
+from .views import companies, contacts, imports, search, settings
+
+urlpatterns = [
+    *contacts.urlpatterns,
+    *companies.urlpatterns,
+    *imports.urlpatterns,
+    *search.urlpatterns,
+    *settings.urlpatterns,
+]
