@@ -59,7 +59,7 @@ CONTACT_SCALARS = {
 }
 
 COMPANY_SCALARS = {
-    "name": lambda value: normalize.clean_name(value, max_length=200),
+    "name": lambda value: normalize.clean_name(value, max_length=200, person=False),
     "legal_name": _text(200),
     "industry": _text(100),
     "size_band": _choice(SizeBand.choices),
@@ -74,11 +74,19 @@ ADDRESS_FIELDS = {
     "street": _text(200),
     "number": _text(30),
     "extra": _text(200),
-    "city": lambda value: normalize.clean_name(value, max_length=100),
+    "city": lambda value: _city(value),
     "postcode": lambda value: normalize.clean_text(value, max_length=20).upper(),
     "region": _text(100),
     "country": normalize.clean_country,
 }
+
+
+def _city(value) -> str:
+    """Cities are often written in capitals on envelopes: "PARIS" becomes "Paris", "paris" too."""
+    text = normalize.clean_text(value, max_length=100)
+    return (
+        normalize.clean_name(text.lower(), max_length=100, person=False) if text.isupper() or text.islower() else text
+    )
 
 
 def _items(value, key: str) -> list[dict]:

@@ -33,9 +33,10 @@ def clean_text(value, *, max_length: int = 200) -> str:
     """Trimmed, inner whitespace collapsed, control characters removed, length checked."""
     if value is None:
         return ""
-    text = _SPACES.sub(" ", str(value)).strip()
-    if text and not text.isprintable():
-        text = "".join(ch for ch in text if ch.isprintable())
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    text = _SPACES.sub(" ", text).strip()
     if len(text) > max_length:
         raise Invalid(f"At most {max_length} characters.")
     return text
@@ -60,7 +61,7 @@ def _case_word(word: str, *, first: bool) -> str:
     lower = word.lower()
     if not first and lower in _PARTICLES:
         return lower
-    cased = lower[:1].upper() + lower[1:]
+    cased = lower[:1].title() + lower[1:]
     # O'Brien, D'Angelo; McDonald (Mac is ambiguous: Mack, Macy), so only Mc.
     if len(cased) > 2 and cased[1] in "'\u2019":
         cased = cased[:2] + cased[2].upper() + cased[3:]
@@ -69,12 +70,30 @@ def _case_word(word: str, *, first: bool) -> str:
     return cased
 
 
-def clean_name(value, *, max_length: int = 100) -> str:
-    """A person's or company's name part, trimmed; ALL CAPS or all lower case is put in title case
-    (particles such as van/de stay lower case), while mixed case is kept as the person wrote it."""
+def clean_name(value, *, max_length: int = 100, person: bool = True) -> str:
+    """A name, trimmed and sensibly cased. For people, each word written ALL CAPS or all lower case is put in
+    title case ("jean DUPONT" -> "Jean Dupont"; particles such as van/de stay lower case after the first
+    word), while mixed case is kept as the person wrote it (McDonald, DeShawn). Other names (companies,
+    cities) are only title-cased when written all lower case: "IBM" stays "IBM"."""
     text = clean_text(value, max_length=max_length)
-    if not text or not (text.isupper() or text.islower()):
+    if not text:
         return text
+    if not person:
+        return _title(text) if text.islower() else text
+    count = 0
+
+    def repl(match):
+        nonlocal count
+        count += 1
+        word = match.group(0)
+        if len(word) > 1 and not (word.isupper() or word.islower()):
+            return word
+        return _case_word(word, first=count == 1)
+
+    return _NAME_WORD.sub(repl, text)
+
+
+def _title(text: str) -> str:
     count = 0
 
     def repl(match):
@@ -365,7 +384,10 @@ def clean_decimal(value, *, max_digits: int = 18, places: int = 2, minimum=None,
         raise Invalid("Enter a number.") from None
     if not number.is_finite():
         raise Invalid("Enter a number.")
-    number = number.quantize(Decimal(1).scaleb(-places))
+    try:
+        number = number.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        raise Invalid("The number is too large.") from None
     if len(number.as_tuple().digits) > max_digits:
         raise Invalid("The number is too large.")
     if minimum is not None and number < minimum:
