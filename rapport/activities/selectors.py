@@ -127,13 +127,18 @@ def task_list(*, actor, assignee=None, status=None, contact=None, company=None, 
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status:
         qs = qs.filter(status=status)
+    # Filtering by a record the actor cannot see finds nothing (it must not confirm the record's tasks).
     if contact:
-        qs = qs.filter(contact_id=contact)
+        qs = qs.filter(contact_id=contact) if _visible("contact", contact, actor) else qs.none()
     if company:
-        qs = qs.filter(company_id=company)
+        qs = qs.filter(company_id=company) if _visible("company", company, actor) else qs.none()
     if due_before:
         qs = qs.filter(due_at__lt=due_before)
     return qs
+
+
+def _visible(object_type: str, pk, actor) -> bool:
+    return bool(contact_selectors.visible_ids(actor=actor, object_type=object_type, ids=[pk]))
 
 
 def tasks_for(*, actor, contact=None, company=None, open_only: bool = True) -> QuerySet:

@@ -18,7 +18,7 @@ from rapport.contacts.normalize import Invalid
 from rapport.core import audit
 from rapport.core.errors import ApplicationError, PermissionDenied, validation_error
 from rapport.users import access
-from rapport.users.enums import Operation
+from rapport.users.enums import Operation, Scope
 
 from .enums import OPEN_STATUSES, Direction, InteractionKind, Priority, TaskStatus
 from .models import Interaction, InteractionLink, Note, Task
@@ -177,8 +177,17 @@ def interactions_ingest(*, actor, items: list[dict[str, Any]]) -> list[dict[str,
         except ApplicationError as exc:
             results.append({"status": "failed", "id": None, "errors": exc.fields or {"__all__": [exc.message]}})
             continue
-        results.append({"status": "created" if created else "duplicate", "id": interaction.pk, "errors": {}})
+        # A duplicate of an interaction the actor cannot see is reported without its id.
+        shown = created or interaction_visible(actor, interaction)
+        results.append({"status": "created" if created else "duplicate", "id": interaction.pk if shown else None,
+                        "errors": {}})  # fmt: skip
     return results
+
+
+def interaction_visible(actor, interaction: Interaction) -> bool:
+    from .selectors import interaction_queryset
+
+    return interaction_queryset(actor=actor).filter(pk=interaction.pk).exists()
 
 
 # --- notes -----------------------------------------------------------------------------------------------
@@ -208,9 +217,14 @@ def _clean_body(value) -> str:
 
 @transaction.atomic
 def note_create(*, actor, data: dict[str, Any]) -> Note:
+    """Anyone who may see a record and change records of its kind at all may note something on it (a sales
+    rep on a teammate's customer); read-only users may not."""
     contact_id, company_id = _target(actor=actor, data=data)
     if not contact_id and not company_id:
         raise validation_error({"contact": "Attach the note to a contact or a company."})
+    object_type = "contact" if contact_id else "company"
+    if access.scope_of(actor, object_type, Operation.WRITE) == Scope.NONE:
+        raise PermissionDenied("You may not add notes.")
     note = Note.objects.create(
         body=_clean_body(data.get("body")), contact_id=contact_id, company_id=company_id,
         pinned=bool(data.get("pinned")), author=actor,
@@ -311,12 +325,17 @@ def _assignee_team(*, data: dict, task: Task | None, actor) -> tuple[int | None,
     return assignee_id, team_id
 
 
+def _ensure_assignable(actor, assignee_id, team_id) -> None:
+    if not access.can_assign(actor, "task", owner_id=assignee_id, team_id=team_id):
+        raise PermissionDenied("You may not give a task to this person or team.")
+
+
 @transaction.atomic
 def task_create(*, actor, data: dict[str, Any]) -> Task:
     values = _clean_task(data, partial=False)
     contact_id, company_id = _target(actor=actor, data=data)
     assignee_id, team_id = _assignee_team(data=data, task=None, actor=actor)
-    access.ensure_can_create(actor, "task", owner_id=assignee_id, team_id=team_id)
+    _ensure_assignable(actor, assignee_id, team_id)
     task = Task.objects.create(
         **values, contact_id=contact_id, company_id=company_id, assignee_id=assignee_id, team_id=team_id,
         created_by=actor,
@@ -339,7 +358,7 @@ def task_update(*, actor, task: Task, data: dict[str, Any]) -> Task:
         )
     if "assignee" in data or "team" in data:
         task.assignee_id, task.team_id = _assignee_team(data=data, task=task, actor=actor)
-        access.ensure_can_create(actor, "task", owner_id=task.assignee_id, team_id=task.team_id)
+        _ensure_assignable(actor, task.assignee_id, task.team_id)
     for name, value in values.items():
         setattr(task, name, value)
     if "remind_at" in values:

@@ -30,11 +30,21 @@ def send_task_reminders() -> None:
             item = Task.objects.select_related("assignee", "contact", "company").get(pk=pk)
             if not item.assignee.is_active or not item.assignee.email:
                 continue
+            context = {"task": item, "concerns": _concerns(item), "base_url": settings.BASE_URL}
             send_mail(
                 subject=f"Reminder: {item.title}",
-                message=render_to_string(
-                    "activities/email/task_reminder.txt", {"task": item, "base_url": settings.BASE_URL}
-                ),
+                message=render_to_string("activities/email/task_reminder.txt", context),
                 from_email=None,
                 recipient_list=[item.assignee.email],
             )
+
+
+def _concerns(item) -> str:
+    """The name of the record the task is about, only if its assignee may see that record."""
+    from rapport.contacts import selectors
+
+    if item.contact_id and selectors.visible_ids(actor=item.assignee, object_type="contact", ids=[item.contact_id]):
+        return item.contact.display_name
+    if item.company_id and selectors.visible_ids(actor=item.assignee, object_type="company", ids=[item.company_id]):
+        return item.company.name
+    return ""

@@ -91,10 +91,33 @@ def clean_value(field, value: Any) -> Any:
     return None if is_empty(cleaned) else cleaned
 
 
+def link_of(field, value: Any) -> str | None:
+    """The href of a URL, email or phone value, or None when the stored value is not valid for the field's
+    type (e.g. text kept from a deleted field whose key was reused): never a ``javascript:`` link."""
+    try:
+        if field.field_type == FieldType.URL:
+            return normalize.clean_url(value) or None
+        if field.field_type == FieldType.EMAIL:
+            return f"mailto:{normalize.clean_email(value)}" if value else None
+        if field.field_type == FieldType.PHONE:
+            return f"tel:{normalize.clean_phone(value)[0]}" if value else None
+    except (Invalid, TypeError):
+        return None
+    return None
+
+
 def display_value(field, value: Any) -> str:
-    """A value as text, for pages and exports."""
+    """A value as text, for pages and exports. A stored value that no longer fits the field's type (the
+    field was deleted and its key reused) is shown as plain text rather than failing."""
     if is_empty(value):
         return ""
+    try:
+        return _display(field, value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _display(field, value: Any) -> str:
     if field.field_type == FieldType.BOOLEAN:
         return "Yes" if value else "No"
     if field.field_type == FieldType.MULTI_CHOICE:

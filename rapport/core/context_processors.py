@@ -15,6 +15,13 @@ def _manages_settings(user) -> bool:
 # (label, url name, who sees the item (None: everyone), url-name prefixes of the area's pages)
 _SECTIONS = [
     ("Dashboard", "dashboard", None, ("dashboard",)),
+    ("Contacts", "contact_list", _reads("contact"), ("contact_",)),
+    ("Companies", "company_list", _reads("company"), ("company_",)),
+    ("My tasks", "my_tasks", None, ("my_tasks", "task_")),
+    ("Data quality", "data_quality", lambda u: _reads("contact")(u) or _reads("company")(u), ("data_quality",)),
+    ("Imports", "import_list", lambda u: access.has_feature(u, Feature.IMPORT), ("import_",)),
+    ("Exports", "export_list", lambda u: access.has_feature(u, Feature.EXPORT), ("export_",)),
+    ("Data settings", "settings_fields_home", lambda u: access.has_feature(u, Feature.SETTINGS), ("settings_",)),
     ("Users", "user_list", _reads("user"), ("user_",)),
     ("Teams", "team_list", _reads("team"), ("team_",)),
     # Everyone may read the roles (their pages stay reachable), but only those who manage them need the entry.

@@ -129,6 +129,26 @@ def can_create(actor, object_type: str, *, owner_id=None, team_id=None) -> bool:
     return False
 
 
+def can_assign(actor, object_type: str, *, owner_id=None, team_id=None) -> bool:
+    """Whether the actor may give a record this owner and team: within their write scope, and (short of
+    ``all``) only to themselves or a member of their team, in their team or none. A manager cannot hand a
+    record to a user of another team while keeping it in their own team's sight."""
+    scope = scope_of(actor, object_type, Operation.WRITE)
+    if scope == Scope.ALL:
+        return True
+    if not can_create(actor, object_type, owner_id=owner_id, team_id=team_id):
+        return False
+    if team_id is not None and team_id != actor.team_id:
+        return False
+    if owner_id is None or owner_id == actor.pk:
+        return True
+    if scope != Scope.TEAM or not actor.team_id:
+        return False
+    from .models import User
+
+    return User.objects.filter(pk=owner_id, team_id=actor.team_id).exists()
+
+
 def ensure_can_create(actor, object_type: str, *, owner_id=None, team_id=None) -> None:
     if not can_create(actor, object_type, owner_id=owner_id, team_id=team_id):
         raise PermissionDenied()

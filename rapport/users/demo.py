@@ -39,8 +39,11 @@ def create_demo_users(*, actor: User) -> list[User]:
 
     Running it again changes nothing: existing teams and users are kept as they are.
     """
+    from django.contrib.auth.hashers import make_password
+
     from .models import Role
 
+    password = None  # hashed once: the demo users share it, and a strong hash takes a good part of a second
     teams = {}
     for name, description in TEAMS.items():
         teams[name] = Team.objects.filter(name=name).first() or team_create(
@@ -64,7 +67,8 @@ def create_demo_users(*, actor: User) -> list[User]:
                 "time_zone": TIME_ZONES.get(team_name, "Europe/London"),
             },
         )
-        user.set_password(DEMO_PASSWORD)
+        password = password or make_password(DEMO_PASSWORD)
+        user.password = password
         user.save(update_fields=["password"])
         if manages:
             team_update(

@@ -14,6 +14,7 @@ from . import lists
 from .lists import LIST_SPECS, capped_count
 
 MODELS = {"contact": Contact, "company": Company}
+HIDDEN_COMPANY = "A company you cannot see"  # shown instead of the name of a related company out of scope
 
 __all__ = ["LIST_SPECS", "capped_count", "lists"]
 
@@ -59,7 +60,22 @@ def contact_get(*, actor, pk) -> Contact:
         "emails", "phones", "addresses", "tags",
         Prefetch("memberships", queryset=Membership.objects.select_related("company").order_by("-is_primary", "id")),
     )  # fmt: skip
-    return access.get_for(qs, actor=actor, object_type="contact", pk=pk)
+    contact = access.get_for(qs, actor=actor, object_type="contact", pk=pk)
+    related = [contact.company_id, *(m.company_id for m in contact.memberships.all())]
+    visible = visible_ids(actor=actor, object_type="company", ids=[i for i in related if i])
+    if contact.company_id and contact.company_id not in visible:
+        contact.company = _hidden_company(contact.company_id)
+    for membership in contact.memberships.all():
+        if membership.company_id not in visible:
+            membership.company = _hidden_company(membership.company_id)
+    return contact
+
+
+def _hidden_company(pk: int) -> Company:
+    """A stand-in for a related company the reader may not see: its id, no name, no details."""
+    company = Company(pk=pk, name=HIDDEN_COMPANY)
+    company.is_hidden = True
+    return company
 
 
 # --- companies -----------------------------------------------------------------------------------------

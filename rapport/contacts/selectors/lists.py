@@ -11,8 +11,6 @@ table, so the thousandth page costs what the first does.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
@@ -44,8 +42,9 @@ class ListField:
     value: Callable[[Any], Any] | None = None  # the cell value of a row
     prefetch: tuple[str, ...] = ()
     select: tuple[str, ...] = ()
-    filter: Callable[[str, Any], Q] | None = None  # (operator, value) -> Q, for relations
+    filter: Callable[..., Q] | None = None  # (operator, value, actor) -> Q, for relations
     custom: Any = None  # the CustomField of a custom column
+    related: str | None = None  # a foreign key to a company, shown by name only where the reader may see it
 
     def cell(self, obj) -> Any:
         if self.value is not None:
@@ -79,7 +78,7 @@ def _in_subquery(model, fk: str, condition: Q) -> Q:
 
 
 def _tag_filter(through, fk):
-    def build(op, value):
+    def build(op, value, actor=None):
         names = [n.lower() for n in _split(value)]
         return _in_subquery(through, fk, Q(tag__in=_tags_named(names)))
 
@@ -93,7 +92,7 @@ def _tags_named(names):
 
 
 def _address_filter(owner_fk: str, part: str):
-    def build(op, value):
+    def build(op, value, actor=None):
         if op == "empty":
             has = _in_subquery(Address, owner_fk, ~Q(**{part: ""}))
             return ~has if _truthy(value) else has
@@ -112,12 +111,27 @@ def _country(value: str) -> str:
         raise validation_error({"country": "Unknown country."}) from None
 
 
-def _company_filter(op, value):
-    ids = _ids(value, "company")
+def _visible_companies(ids: list[int], actor) -> list[int]:
+    """Only companies the reader may see: filtering by a hidden one must not reveal who belongs to it."""
+    from . import visible_ids
+
+    return sorted(visible_ids(actor=actor, object_type="company", ids=ids))
+
+
+def _company_filter(op, value, actor=None):
+    if op == "empty":
+        return Q(company__isnull=True) if _truthy(value) else Q(company__isnull=False)
+    ids = _visible_companies(_ids(value, "company"), actor)
     return _in_subquery(Membership, "contact_id", Q(company_id__in=ids))
 
 
-def _email_filter(op, value):
+def _parent_filter(op, value, actor=None):
+    if op == "empty":
+        return Q(parent__isnull=True) if _truthy(value) else Q(parent__isnull=False)
+    return Q(parent_id__in=_visible_companies(_ids(value, "parent"), actor))
+
+
+def _email_filter(op, value, actor=None):
     from ..models import ContactEmail
 
     if op == "empty":
@@ -125,7 +139,7 @@ def _email_filter(op, value):
     return _in_subquery(ContactEmail, "contact_id", Q(email__icontains=str(value).lower()))
 
 
-def _phone_filter(op, value):
+def _phone_filter(op, value, actor=None):
     from ..models import ContactPhone
 
     if op == "empty":
@@ -136,7 +150,7 @@ def _phone_filter(op, value):
     return _in_subquery(ContactPhone, "contact_id", Q(number__contains=keys[0]))
 
 
-def _domain_filter(op, value):
+def _domain_filter(op, value, actor=None):
     from ..models import CompanyDomain
 
     if op == "empty":
@@ -154,11 +168,17 @@ def _truthy(value) -> bool:
     return str(value).lower() in ("1", "true", "yes", "on")
 
 
+MAX_ID = 2**63 - 1
+
+
 def _ids(value, name: str) -> list[int]:
     try:
-        return [int(v) for v in _split(value)]
+        ids = [int(v) for v in _split(value)]
     except ValueError:
-        raise validation_error({name: "Give record ids, separated by commas."}) from None
+        ids = None
+    if ids is None or not all(0 < i <= MAX_ID for i in ids):
+        raise validation_error({name: "Give record ids, separated by commas."})
+    return ids
 
 
 def _std(kind_of: str):
@@ -195,8 +215,8 @@ CONTACT_FIELDS = [
     ListField("email", "Email", "text", filter=_email_filter, sort="email"),
     ListField("phone", "Phone", "text", filter=_phone_filter, sort="phone",
               value=lambda o: normalize.format_phone(o.phone)),
-    ListField("company", "Company", "company", filter=_company_filter, sort="company__name", nullable_sort=True,
-              value=lambda o: o.company.name if o.company_id else "", select=("company",)),
+    ListField("company", "Company", "company", filter=_company_filter, sort="_rel_company", nullable_sort=True,
+              value=lambda o: o._rel_company or "", related="company"),
     _text("job_title", "Job title", sort="job_title"),
     _text("department", "Department", sort="department"),
     _choice("lifecycle_stage", "Lifecycle stage", sort="lifecycle_stage", choices=tuple(LifecycleStage.choices),
@@ -222,8 +242,8 @@ COMPANY_FIELDS = [
     _choice("size_band", "Size", sort="size_band", choices=tuple(SizeBand.choices)),
     _num("annual_revenue", "Annual revenue", sort="annual_revenue", nullable_sort=True),
     ListField("phone", "Phone", "text", path="phone", value=lambda o: normalize.format_phone(o.phone)),
-    ListField("parent", "Parent company", "ids", path="parent", sort="parent__name", nullable_sort=True,
-              value=lambda o: o.parent.name if o.parent_id else "", select=("parent",)),
+    ListField("parent", "Parent company", "company", filter=_parent_filter, sort="_rel_parent", nullable_sort=True,
+              value=lambda o: o._rel_parent or "", related="parent"),
     *_common_tail("company_id", CompanyTag, "company_id"),
 ]  # fmt: skip
 
@@ -267,6 +287,7 @@ class ListSpec:
     # --- filters ---------------------------------------------------------------------------------
 
     def filter(self, queryset: QuerySet, filters: Mapping[str, Any], *, actor) -> QuerySet:
+        queryset = self._related_names(queryset, actor=actor)
         errors = {}
         for raw_key, value in filters.items():
             if value in (None, "", []) or raw_key in ("cursor", "limit", "ordering", "columns", "view", "page"):
@@ -287,6 +308,22 @@ class ListSpec:
             raise validation_error(errors, message="Some filters are not valid.")
         return queryset
 
+    def _related_names(self, queryset: QuerySet, *, actor) -> QuerySet:
+        """``_rel_<fk>``: the name of each related company, or NULL where the reader may not see it."""
+        from rapport.users import access
+        from rapport.users.enums import Operation, Scope
+
+        annotations = {}
+        for spec in self.fields:
+            if not spec.related:
+                continue
+            name = F(f"{spec.related}__name")
+            if access.scope_of(actor, "company", Operation.READ) != Scope.ALL:
+                visible = access.scoped(Company.objects.all(), actor=actor, object_type="company").values("pk")
+                name = Case(When(**{f"{spec.related}__in": visible}, then=name), default=Value(None))
+            annotations[f"_rel_{spec.related}"] = name
+        return queryset.annotate(**annotations) if annotations else queryset
+
     def _search(self, queryset: QuerySet, text: str) -> QuerySet:
         if self.search is not None:
             return self.search(queryset, text)
@@ -297,7 +334,7 @@ class ListSpec:
         if spec.filter is not None:
             if op not in ("", "empty"):
                 raise ValueError(op)
-            return spec.filter(op, value)
+            return spec.filter(op, value, actor=actor)
         path = spec.path
         if op == "empty":
             empty = Q(**{f"{path}__isnull": True})
@@ -324,7 +361,7 @@ class ListSpec:
                 elif item == "my_team":
                     ids.append(actor.team_id or 0)
                 else:
-                    ids.append(int(item))
+                    ids += _ids(item, spec.key)
             return Q(**{f"{path}__in": ids})
         if kind == "ids":
             return Q(**{f"{path}__in": _ids(value, spec.key)})
@@ -406,36 +443,21 @@ class ListSpec:
             queryset = queryset.annotate(**annotations)
         queryset = queryset.order_by(*[("-" if descending else "") + n for n in names])
         if cursor:
+            # The cursor holds only the last row's id; its sort key is read back here, within the reader's
+            # scope, so a cursor never carries values (such as a hidden company's name) to the client.
             values = decode_cursor(cursor, token)
-            if len(values) != len(names):
-                raise validation_error({"cursor": "This cursor is not valid; start again without one."})
-            queryset = queryset.filter(_after(names, [self._revive(v) for v in values], descending=descending))
+            edge = None
+            if len(values) == 1 and isinstance(values[0], int):
+                edge = queryset.filter(pk=values[0]).values_list(*names).first()
+            if edge is None:
+                raise validation_error({"cursor": "This cursor is not valid (or its row is gone); start again."})
+            queryset = queryset.filter(_after(names, list(edge), descending=descending))
         limit = max(1, min(int(limit), MAX_PAGE_SIZE))
         rows = list(queryset[: limit + 1])
         more = len(rows) > limit
         rows = rows[:limit]
-        next_cursor = encode_cursor(token, [_jsonable(getattr(rows[-1], n)) for n in names]) if more else None
+        next_cursor = encode_cursor(token, [rows[-1].pk]) if more else None
         return rows, next_cursor
-
-    @staticmethod
-    def _revive(value):
-        if isinstance(value, dict) and "d" in value:
-            return date.fromisoformat(value["d"])
-        if isinstance(value, dict) and "dt" in value:
-            return datetime.fromisoformat(value["dt"])
-        if isinstance(value, dict) and "n" in value:
-            return Decimal(value["n"])
-        return value
-
-
-def _jsonable(value):
-    if isinstance(value, datetime):
-        return {"dt": value.isoformat()}
-    if isinstance(value, date):
-        return {"d": value.isoformat()}
-    if isinstance(value, Decimal):
-        return {"n": str(value)}
-    return value
 
 
 def _after(names: list[str], values: list, *, descending: bool) -> Q:

@@ -39,7 +39,7 @@ def resolve_owner_team(*, actor, data: dict, current_owner_id=None, current_team
 
 def ensure_assignable(*, actor, object_type: str, owner_id, team_id) -> None:
     """A record may only be given an owner and team that keep it within the actor's write scope."""
-    if not access.can_create(actor, object_type, owner_id=owner_id, team_id=team_id):
+    if not access.can_assign(actor, object_type, owner_id=owner_id, team_id=team_id):
         raise validation_error(
             {"owner": "You may not give a record this owner and team."}, message="This owner and team are out of reach."
         )

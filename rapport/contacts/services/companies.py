@@ -39,7 +39,8 @@ def _check_parent(*, actor, company: Company | None, parent_id) -> int | None:
         parent_id = int(parent_id)
     except (TypeError, ValueError):
         raise validation_error({"parent": "Choose an existing, visible company."}) from None
-    if not visible_ids(actor=actor, object_type=OBJECT_TYPE, ids=[parent_id]):
+    unchanged = company is not None and parent_id == company.parent_id  # kept even if the actor cannot see it
+    if not unchanged and not visible_ids(actor=actor, object_type=OBJECT_TYPE, ids=[parent_id]):
         raise validation_error({"parent": "Choose an existing, visible company."})
     # Walk up from the new parent: meeting the company itself would make a loop.
     current, depth = parent_id, 0
@@ -169,10 +170,18 @@ def company_delete(*, actor, company: Company) -> None:
     access.ensure_can_write(actor, company)
     audit.record(actor=actor, action="delete", obj=company, changes={"name": [company.name, None]})
     pk = company.pk
-    # Subsidiaries stay, one level up; contacts stay, without this company.
-    Company.objects.filter(parent_id=pk).update(parent_id=company.parent_id)
+    # Subsidiaries stay, one level up (contacts stay, without this company): each is changed, so each must
+    # be the actor's to change.
+    children = list(Company.objects.filter(parent_id=pk))
+    writable = set(_writable(actor, [c.pk for c in children]))
+    if any(c.pk not in writable for c in children):
+        raise Conflict("has_subsidiaries", "This company has subsidiaries you may not change; ask their owners.")
+    for child in children:
+        child.parent_id = company.parent_id
+        child.save(update_fields=["parent", "updated_at"])
+        audit.record(actor=actor, action="update", obj=child, changes={"parent_id": [pk, company.parent_id]})
     company.delete()
-    _records.reindex(OBJECT_TYPE, [pk])
+    _records.reindex(OBJECT_TYPE, [pk, *(c.pk for c in children)])
 
 
 def _writable(actor, ids) -> list[int]:

@@ -34,8 +34,9 @@ def _present(contact: Contact, *, emails, phones, addresses, companies) -> dict[
     }
 
 
-def _clean_memberships(value, *, actor, errors: dict) -> list[dict] | None:
-    """``[{"company": id, "role": str, "is_primary": bool}]``, companies checked to be visible."""
+def _clean_memberships(value, *, actor, errors: dict, contact: Contact | None = None) -> list[dict] | None:
+    """``[{"company": id, "role": str, "is_primary": bool}]``, companies checked to be visible (or already
+    linked: a membership of a company the actor cannot see is kept as it is, not refused)."""
     if value is None:
         return None
     if not isinstance(value, list | tuple):
@@ -53,6 +54,8 @@ def _clean_memberships(value, *, actor, errors: dict) -> list[dict] | None:
     from ..selectors import visible_ids
 
     visible = visible_ids(actor=actor, object_type="company", ids=[i["company"] for i in items])
+    if contact is not None and contact.pk:
+        visible |= set(contact.memberships.values_list("company_id", flat=True))
     out, seen = [], set()
     for i, item in enumerate(items):
         if item["company"] not in visible:
@@ -69,9 +72,11 @@ def _clean_memberships(value, *, actor, errors: dict) -> list[dict] | None:
     return out
 
 
-def _validate(*, actor, data: dict, schema: RecordSchema, partial: bool) -> tuple[dict, list | None]:
+def _validate(*, actor, data: dict, schema: RecordSchema, partial: bool, contact=None) -> tuple[dict, list | None]:
     values, errors = clean_contact(data, schema=schema, partial=partial)
-    memberships = _clean_memberships(data.get("companies"), actor=actor, errors=errors) if "companies" in data else None
+    memberships = None
+    if "companies" in data:
+        memberships = _clean_memberships(data["companies"], actor=actor, errors=errors, contact=contact)
     if "custom" in values:
         errors.update(_records.check_references(schema, values["custom"], actor=actor))
     if errors:
@@ -182,7 +187,7 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any], schema: Rec
     access.ensure_can_write(actor, contact)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     schema = schema or RecordSchema.load(OBJECT_TYPE)
-    values, memberships = _validate(actor=actor, data=data, schema=schema, partial=True)
+    values, memberships = _validate(actor=actor, data=data, schema=schema, partial=True, contact=contact)
     before = audit.snapshot(contact, AUDITED)
     children_before = _children_snapshot(contact)
     if "owner" in data or "team" in data:
