@@ -14,10 +14,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis import checks
 
+from rapport.activities.models import Interaction, Note, Task
 from rapport.api import api
+from rapport.contacts.models import Company, Contact, CustomField, SavedView, Tag
 from rapport.core.models import AuditEntry
 from rapport.users.models import APIToken, Role, Team, User
-from tests.factories import APITokenFactory, TeamFactory, UserFactory, api_token, role
+from tests.factories import APITokenFactory, TeamFactory, UserFactory, api_token, make_company, make_contact, role
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +29,10 @@ schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=schemat
 # Path parameters are drawn half the time from the rows the `world` fixture made (whether or not a fuzzed write
 # deleted them since: the draw must not depend on the database), so the fuzzer reaches the happy paths too.
 PATH_MODELS = {"user_id": User, "team_id": Team, "role_id": Role, "token_id": APIToken, "entry_id": AuditEntry}
+PATH_MODELS.update({  # the customer data hub
+    "contact_id": Contact, "company_id": Company, "custom_field_id": CustomField, "tag_id": Tag,
+    "saved_view_id": SavedView, "interaction_id": Interaction, "note_id": Note, "task_id": Task,
+})  # fmt: skip
 EXISTING: dict[str, list[int]] = {}
 
 
@@ -79,6 +85,26 @@ def problem_json_on_errors(ctx, response, case):
 schema.app = TestApp()  # requests go in-process through the whole stack, middleware included
 
 
+def _data_hub(admin, manager):
+    """Contacts and companies of two owners, a custom field, a saved view, an interaction, a note and a task."""
+    from rapport.activities import services as activities
+    from rapport.contacts import services as contacts
+
+    contacts.custom_field_create(actor=admin, data={"object_type": "contact", "label": "Plan", "field_type": "text"})
+    parent = make_company(admin, name="Holding", domain="holding.test")
+    acme = make_company(manager, name="Acme", domain="acme.test", parent=parent.pk, tags=["vip"])
+    ada = make_contact(manager, email="ada@acme.test", companies=[{"company": acme.pk}], custom={"plan": "Pro"})
+    make_contact(admin, first_name="Grace", last_name="Hopper")
+    contacts.saved_view_create(
+        actor=admin, data={"object_type": "contact", "name": "Leads", "filters": {"tags": "vip"}}
+    )
+    activities.interaction_log(
+        actor=admin, data={"kind": "call", "contacts": [ada.pk], "source": "pbx", "external_id": "1"}
+    )
+    activities.note_create(actor=admin, data={"body": "Met at the fair.", "company": acme.pk})
+    activities.task_create(actor=admin, data={"title": "Call back", "contact": ada.pk, "assignee": manager.pk})
+
+
 @pytest.fixture
 def world():
     """Some of everything, and an admin whose token authenticates every request."""
@@ -92,6 +118,7 @@ def world():
     raw = api_token(admin)
     token = APIToken.objects.get(user=admin)
     AuditEntry.objects.create(action="create", object_type="team", object_id=str(red.pk), actor=admin)
+    _data_hub(admin, manager)
     EXISTING.clear()
     EXISTING.update({name: sorted(model.objects.values_list("pk", flat=True)) for name, model in PATH_MODELS.items()})
     return {"admin": admin, "token": token, "headers": {"Authorization": f"Bearer {raw}"}}

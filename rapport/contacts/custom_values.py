@@ -58,7 +58,7 @@ def _reference(value):
         number = int(str(value).strip())
     except (TypeError, ValueError):
         raise Invalid("Enter the id of a record.") from None
-    if number <= 0:
+    if not 0 < number < 2**63:
         raise Invalid("Enter the id of a record.")
     return number
 

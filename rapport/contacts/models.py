@@ -372,6 +372,8 @@ class ImportJob(models.Model):
     error = models.TextField(blank=True)
     owner = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     team = models.ForeignKey("users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    undo_total = models.PositiveIntegerField(null=True, blank=True, help_text="Records an undo has to go through.")
+    undo_processed = models.PositiveIntegerField(default=0, db_default=0, help_text="Records the undo went through.")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -404,10 +406,18 @@ class ImportRow(models.Model):
 
 
 class ImportedRecord(models.Model):
-    """Links a record to the import that created it, so the import can be undone."""
+    """Links the records an import created to it, so the import can be undone: one row per run of
+    consecutive ids (one per batch rather than one per record)."""
 
     job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="+")
     record_id = models.BigIntegerField()
+    last_record_id = models.BigIntegerField(
+        null=True, blank=True, help_text="With record_id: the run of consecutive ids record_id..last_record_id."
+    )
+    object_type = models.CharField(
+        max_length=20, blank=True, default="", db_default="",
+        help_text="The records' type when it is not the job's (companies created for contacts).",
+    )  # fmt: skip
 
     class Meta:
         indexes = [models.Index(fields=["job", "record_id"], name="importedrecord_job_idx")]

@@ -11,7 +11,7 @@ import functools
 import re
 import unicodedata
 import zoneinfo
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit, urlunsplit
 
@@ -144,13 +144,170 @@ def clean_phone(value, *, region: str | None = None) -> tuple[str, str]:
         return "", ""
     if sum(ch.isdigit() for ch in display) < 4:
         raise Invalid("Enter a valid phone number.")
+    region = (region or default_region()).upper()
+    e164 = _fast_e164(display, region)
+    if e164 is not None:
+        return e164, display
     try:
-        number = phonenumbers.parse(display, (region or default_region()).upper())
+        number = phonenumbers.parse(display, region)
     except phonenumbers.NumberParseException:
         raise Invalid("Enter a valid phone number.") from None
     if not phonenumbers.is_valid_number(number):
         raise Invalid("Enter a valid phone number (with its country code if it is not a local number).")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), display
+
+
+# The fast path of clean_phone: a number written plainly (ASCII digits, spaces, dots, dashes, brackets, slashes and
+# an optional leading +) is read with phonenumbers' own parsing steps and validity rules, minus the generic text
+# handling (prefix text, letters, extensions, Unicode digits) that such input cannot need, and with each region's
+# number patterns compiled once. Same result as ``parse`` + ``is_valid_number`` + E.164 formatting (tests compare
+# the two); anything unusual, and every number it does not find valid, goes to the full parser.
+
+_PLAIN_PHONE = re.compile(r"\+?\(?[0-9][0-9 ().\-/]*[0-9]", re.ASCII)
+_PHONE_PUNCTUATION = str.maketrans("", "", " ().-/")
+_TYPE_DESCS = ("premium_rate", "toll_free", "shared_cost", "voip", "personal_number", "pager", "uan", "voicemail",
+               "fixed_line")  # fmt: skip
+
+
+def _desc_regex(desc) -> str | None:
+    """phonenumbers' _is_number_matching_desc as a regex: the desc's lengths (a lookahead), then its pattern."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = tuple(desc.possible_length)
+    if lengths and all(n <= 0 for n in lengths):
+        return None  # "no numbers of this type"
+    check = f"(?=(?:{'|'.join(f'[0-9]{{{n}}}' for n in lengths if n > 0)})\\Z)" if lengths else ""
+    return f"{check}(?:{desc.national_number_pattern})"
+
+
+_TYPE_REGEX: dict[int, tuple] = {}
+
+
+def _type_regex(metadata):
+    """One compiled regex per region: ``fullmatch`` is ``_number_type_helper(nsn, metadata) != UNKNOWN``.
+    (Metadata objects are loaded once and kept by phonenumbers; each entry keeps its object, so ids stay unique.)"""
+    entry = _TYPE_REGEX.get(id(metadata))
+    if entry is None:
+        general = _desc_regex(metadata.general_desc)
+        descs = [getattr(metadata, name) for name in _TYPE_DESCS]
+        if not metadata.same_mobile_and_fixed_line_pattern:
+            descs.append(metadata.mobile)
+        types = [r for r in map(_desc_regex, descs) if r]
+        regex = None
+        if general and types:
+            regex = re.compile(f"(?={general}\\Z)(?:{'|'.join(types)})")
+        entry = _TYPE_REGEX[id(metadata)] = (metadata, regex)
+    return entry[1]
+
+
+def _has_type(nsn: str, metadata) -> bool:
+    regex = _type_regex(metadata)
+    return regex is not None and regex.fullmatch(nsn) is not None
+
+
+@functools.cache
+def _phonenumbers():
+    from phonenumbers import phonenumberutil
+    from phonenumbers.phonemetadata import PhoneMetadata
+
+    return phonenumberutil, PhoneMetadata
+
+
+@functools.cache
+def _regions_of(cc: int) -> tuple:
+    """The regions sharing a country code, with their metadata and leading-digits regex (as
+    ``_region_code_for_number_from_list`` walks them)."""
+    pnu, metadata_for = _phonenumbers()
+    out = []
+    for region in pnu.COUNTRY_CODE_TO_REGION_CODE.get(cc, ()):
+        metadata = metadata_for.metadata_for_region(region.upper(), None)
+        leading = re.compile(metadata.leading_digits) if metadata is not None and metadata.leading_digits else None
+        out.append((region, metadata, leading))
+    return tuple(out)
+
+
+def _is_valid(cc: int, nsn: str) -> bool:
+    """``phonenumbers.is_valid_number`` of the number (cc, national significant number)."""
+    pnu, metadata_for = _phonenumbers()
+    regions = _regions_of(cc)
+    if not regions:
+        return False
+    region = None
+    if len(regions) == 1:
+        region = regions[0][0]
+    else:
+        for candidate, metadata, leading in regions:
+            if metadata is None:
+                continue
+            if leading is not None:
+                if leading.match(nsn):
+                    region = candidate
+                    break
+            elif _has_type(nsn, metadata):
+                region = candidate
+                break
+    if region is None:
+        return False
+    metadata = metadata_for.metadata_for_region_or_calling_code(cc, region.upper())
+    if metadata is None or (
+        region != pnu.REGION_CODE_FOR_NON_GEO_ENTITY and cc != pnu.country_code_for_valid_region(region)
+    ):
+        return False
+    return _has_type(nsn, metadata)
+
+
+def _fast_e164(display: str, region: str) -> str | None:
+    """The E.164 form of a valid, plainly written number; None to let the full parser decide."""
+    if len(display) > 250 or not _PLAIN_PHONE.fullmatch(display):
+        return None
+    pnu, metadata_for = _phonenumbers()
+    number = display[1:] if display[0] == "(" else display  # parse starts at the first + or digit
+    metadata = metadata_for.metadata_for_region(region, None)
+    if metadata is None or not pnu._is_viable_phone_number(number):
+        return None
+    extracted = True
+    if number[0] == "+":
+        full = number[1:].translate(_PHONE_PUNCTUATION)
+        if len(full) <= pnu._MIN_LENGTH_FOR_NSN:
+            return None
+        cc, nsn = pnu._extract_country_code(full)
+    else:
+        full = number.translate(_PHONE_PUNCTUATION)
+        idd = metadata.international_prefix
+        stripped, rest = pnu._parse_prefix_as_idd(pnu.re_compile(idd), full) if idd else (False, full)
+        if stripped:
+            if len(rest) <= pnu._MIN_LENGTH_FOR_NSN:
+                return None
+            cc, nsn = pnu._extract_country_code(rest)
+        else:
+            cc, nsn = 0, ""
+            code = str(metadata.country_code)
+            if full.startswith(code):
+                general = metadata.general_desc
+                _, potential, _ = pnu._maybe_strip_national_prefix_carrier_code(full[len(code) :], metadata)
+                if (
+                    not pnu._match_national_number(full, general, False)
+                    and pnu._match_national_number(potential, general, False)
+                ) or pnu._test_number_length(full, metadata) == pnu.ValidationResult.TOO_LONG:
+                    cc, nsn = metadata.country_code, potential
+            if cc == 0:
+                cc, nsn, extracted = metadata.country_code, full, False
+    if cc == 0:
+        return None  # an unknown country code: the full parser has its own ways with those
+    if extracted:
+        number_region = pnu.region_code_for_country_code(cc)
+        if number_region != region:
+            metadata = metadata_for.metadata_for_region_or_calling_code(cc, number_region)
+    if len(nsn) < pnu._MIN_LENGTH_FOR_NSN or metadata is None:
+        return None
+    _, potential, _ = pnu._maybe_strip_national_prefix_carrier_code(nsn, metadata)
+    if pnu._test_number_length(potential, metadata) not in (
+        pnu.ValidationResult.TOO_SHORT, pnu.ValidationResult.IS_POSSIBLE_LOCAL_ONLY, pnu.ValidationResult.INVALID_LENGTH,
+    ):  # fmt: skip
+        nsn = potential
+    if not pnu._MIN_LENGTH_FOR_NSN <= len(nsn) <= pnu._MAX_LENGTH_FOR_NSN or not _is_valid(cc, nsn):
+        return None
+    return f"+{cc}{nsn}"
 
 
 def phone_search_keys(value: str, *, region: str | None = None) -> list[str]:
@@ -366,8 +523,12 @@ def clean_datetime(value) -> datetime | None:
             parsed = None
         if parsed is None:
             raise Invalid("Enter a date and time in ISO 8601, such as 2026-05-01T14:30:00Z.")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_current_timezone())
+        parsed.astimezone(UTC)  # a time UTC cannot hold (year 9999 west of Greenwich) is refused here
+    except (OverflowError, ValueError):
+        raise Invalid("This time is out of range.") from None
     return parsed
 
 

@@ -3,6 +3,7 @@
 import logging
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -66,7 +67,9 @@ def problem(status: int, code: str, detail: str, errors: dict[str, list[str]] | 
 
 def _field_name(loc) -> str:
     # ninja locations look like ("body", "payload", "email"); the client knows only "email".
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "form"):
+        parts = parts[1:]  # where the value was, not a field (a field may well be called "body")
     if len(parts) > 1 and parts[0] in ("payload", "data", "filters"):
         parts = parts[1:]
     return ".".join(parts) or "__all__"
@@ -89,6 +92,10 @@ def install(api: NinjaAPI) -> None:
         response = problem(401, "not_authenticated", "Send a valid API token or sign in.")
         response["WWW-Authenticate"] = 'Bearer realm="rapport"'
         return response
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig):
+        return problem(413, "too_large", "The request body is too large; send fewer records per call.")
 
     @api.exception_handler(Http404)
     def _not_found(request: HttpRequest, exc: Http404):

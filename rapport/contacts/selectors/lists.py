@@ -342,6 +342,10 @@ class ListSpec:
                 empty = Q(**{path: ""})
             return empty if _truthy(value) else ~empty
         kind = spec.kind
+        if op in ("gte", "lte") and kind not in ("number", "date", "datetime"):
+            raise ValueError(op)
+        if op == "eq" and kind != "text":
+            raise ValueError(op)
         if kind == "text":
             return Q(**{f"{path}__iexact" if op == "eq" else f"{path}__icontains": str(value)})
         if kind == "choice":

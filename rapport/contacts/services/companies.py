@@ -112,6 +112,16 @@ def _set_scalars(company: Company, values: dict) -> None:
             setattr(company, name, values[name])
 
 
+def _save_new(record) -> None:
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise Conflict(
+            "duplicate", "Another company has this external id.", {"external_id": "This external id is taken."}
+        ) from None
+
+
 @transaction.atomic
 def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
     schema = schema or RecordSchema.load(OBJECT_TYPE)
@@ -124,7 +134,7 @@ def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None =
     _set_scalars(company, values)
     company.parent_id = _check_parent(actor=actor, company=None, parent_id=data.get("parent"))
     company.custom = {k: v for k, v in values["custom"].items() if v is not None}
-    company.save()
+    _save_new(company)
     _replace_children(company, values)
     children = _finish(company, schema)
     audit.record(actor=actor, action="create", obj=company, changes={

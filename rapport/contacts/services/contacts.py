@@ -153,6 +153,16 @@ def _finish(contact: Contact, schema: RecordSchema) -> None:
     return children
 
 
+def _save_new(record) -> None:
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise Conflict(
+            "duplicate", "Another contact has this external id.", {"external_id": "This external id is taken."}
+        ) from None
+
+
 @transaction.atomic
 def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
     schema = schema or RecordSchema.load(OBJECT_TYPE)
@@ -171,7 +181,7 @@ def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None =
         if not email:
             raise validation_error({"first_name": "Give at least a name or an email address."})
         contact.display_name = email
-    contact.save()
+    _save_new(contact)
     _replace_children(contact, values, memberships)
     children = _finish(contact, schema)
     audit.record(actor=actor, action="create", obj=contact, changes={

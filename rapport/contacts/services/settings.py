@@ -40,7 +40,7 @@ def _clean_field(data: dict, *, existing: CustomField | None) -> dict:
     take("label", lambda v: normalize.clean_text(v, max_length=100))
     take("help_text", lambda v: normalize.clean_text(v, max_length=300))
     take("required", normalize.clean_bool)
-    take("position", lambda v: int(normalize.clean_decimal(v, places=0, minimum=0) or 0))
+    take("position", lambda v: int(normalize.clean_decimal(v, places=0, minimum=0, maximum=2_147_483_647) or 0))
     take("currency", normalize.clean_currency)
     if existing is None:
         out["object_type"] = str(data.get("object_type") or "")
