@@ -8,3 +8,6 @@ class ContactsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import access  # noqa: F401
+        from .search import setup as setup_search
+
+        setup_search()
