@@ -16,7 +16,7 @@ from schemathesis import checks
 
 from rapport.activities.models import Interaction, Note, Task
 from rapport.api import api
-from rapport.contacts.models import Company, Contact, CustomField, SavedView, Tag
+from rapport.contacts.models import Company, Contact, CustomField, ExportJob, ImportJob, SavedView, Tag
 from rapport.core.models import AuditEntry
 from rapport.users.models import APIToken, Role, Team, User
 from tests.factories import APITokenFactory, TeamFactory, UserFactory, api_token, make_company, make_contact, role
@@ -32,6 +32,7 @@ PATH_MODELS = {"user_id": User, "team_id": Team, "role_id": Role, "token_id": AP
 PATH_MODELS.update({  # the customer data hub
     "contact_id": Contact, "company_id": Company, "custom_field_id": CustomField, "tag_id": Tag,
     "saved_view_id": SavedView, "interaction_id": Interaction, "note_id": Note, "task_id": Task,
+    "import_id": ImportJob, "export_id": ExportJob,
 })  # fmt: skip
 EXISTING: dict[str, list[int]] = {}
 
@@ -103,6 +104,15 @@ def _data_hub(admin, manager):
     )
     activities.note_create(actor=admin, data={"body": "Met at the fair.", "company": acme.pk})
     activities.task_create(actor=admin, data={"title": "Call back", "contact": ada.pk, "assignee": manager.pk})
+    ImportJob.objects.create(object_type="contact", file_name="people.csv", file_path="imports/none.csv",
+                             file_format="csv", owner=admin)  # fmt: skip
+    ExportJob.objects.create(object_type="contact", owner=admin)
+
+
+@pytest.fixture(autouse=True)
+def _files_in_a_temporary_directory(settings, tmp_path):
+    """Fuzzed uploads and exports write their files here, not into var/."""
+    settings.VAR_DIR = tmp_path
 
 
 @pytest.fixture

@@ -92,7 +92,9 @@ def test_every_operation_documents_its_answers(client):
             assert any(p["name"] == "If-Match" for p in operation["parameters"]), f"{where}: If-Match not declared"
         if "requestBody" in operation:
             assert 400 in responses, f"{where}: a body that is not JSON: 400"
-        if method == "post" and "requestBody" in operation:
+        # File uploads stream to disk; replaying a body from an idempotency record would mean keeping it in full.
+        uploads = "multipart/form-data" in operation.get("requestBody", {}).get("content", {})
+        if method == "post" and "requestBody" in operation and not uploads:
             assert any(p["name"] == "Idempotency-Key" for p in operation["parameters"]), f"{where}: no Idempotency-Key"
         for code, answer in responses.items():
             if code >= 400:

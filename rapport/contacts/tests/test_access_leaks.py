@@ -49,18 +49,24 @@ def test_hidden_company_names_do_not_reach_lists_cards_or_cursors(world):
     assert "Zyxwv Secret Holdings" not in cells
     assert _decoded(cursor) == {"o": "company", "v": [rows[0].pk]}  # the id only, no sort values
     rows2, _ = spec.page(selectors.contact_list(actor=rep, spec=spec), ordering="company", cursor=cursor, limit=5)
-    assert {r.pk for r in rows} | {r.pk for r in rows2} == set(Contact.objects.filter(owner=rep).values_list("pk", flat=True))
+    assert {r.pk for r in rows} | {r.pk for r in rows2} == set(
+        Contact.objects.filter(owner=rep).values_list("pk", flat=True)
+    )
     card = selectors.contact_get(actor=rep, pk=world["ada"].pk)
     assert card.company.name != "Zyxwv Secret Holdings" and card.company.is_hidden
     assert all(m.company.name == selectors.HIDDEN_COMPANY for m in card.memberships.all())
     # Filtering by the hidden company's id reveals nothing about who belongs to it.
     assert not selectors.contact_list(actor=rep, filters={"company": str(world["secret"].pk)}, spec=spec).exists()
-    assert selectors.contact_list(actor=world["admin"], filters={"company": str(world["secret"].pk)}, spec=spec).exists()
+    assert selectors.contact_list(
+        actor=world["admin"], filters={"company": str(world["secret"].pk)}, spec=spec
+    ).exists()
 
 
 def test_saving_a_contact_keeps_memberships_the_actor_cannot_see(world):
     ada = world["ada"]
-    services.contact_update(actor=world["rep"], contact=ada, data={"companies": [world["secret"].pk], "job_title": "CTO"})
+    services.contact_update(
+        actor=world["rep"], contact=ada, data={"companies": [world["secret"].pk], "job_title": "CTO"}
+    )
     assert list(ada.memberships.values_list("company_id", flat=True)) == [world["secret"].pk]
 
 

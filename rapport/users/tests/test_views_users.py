@@ -343,12 +343,14 @@ def test_bulk_needs_the_bulk_feature(client, blue):
 def test_navigation_shows_the_areas_the_user_may_read_and_marks_the_current_one(client, admin, rep):
     response = signed_in(client, admin).get(reverse("user_edit", args=[rep.pk]))
     labels = [label for label, _url, _key in response.context["nav_items"]]
-    assert labels == ["Dashboard", "Users", "Teams", "Roles", "Audit log", "Account"]
+    assert labels == ["Dashboard", "Contacts", "Companies", "My tasks", "Data quality", "Imports", "Exports",
+                      "Data settings", "Users", "Teams", "Roles", "Audit log", "Account"]  # fmt: skip
     assert f'<a href="{reverse("user_list")}" aria-current="page">Users</a>' in response.content.decode()
 
     response = signed_in(client, rep).get(reverse("dashboard"))
     labels = [label for label, _url, _key in response.context["nav_items"]]
     assert "Audit log" not in labels and "Roles" not in labels and "Users" in labels
+    assert "Contacts" in labels and "Imports" not in labels and "Data settings" not in labels
 
 
 # --- apply_application_error ---------------------------------------------------------------------

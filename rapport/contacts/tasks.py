@@ -1,0 +1,22 @@
+"""Background tasks of the data hub. Thin and idempotent: a run that is repeated (a worker died) goes on from
+what is committed."""
+
+from django_tasks import task
+
+from .exports.tasks import prune_exports, run_export  # noqa: F401  (the scheduler finds periodic tasks here)
+
+
+@task()
+def run_import(job_id: int) -> None:
+    """Run or resume an import (``imports.runner``): batches already committed are skipped."""
+    from .imports.runner import run
+
+    run(job_id)
+
+
+@task()
+def undo_import(job_id: int) -> None:
+    """Undo an import (``imports.undo``); what is undone is marked in the same transaction, so it resumes."""
+    from .imports.undo import run_undo
+
+    run_undo(job_id)
