@@ -160,13 +160,13 @@ class Contact(Record):
         ordering = ["display_name", "id"]
         indexes = [
             models.Index(fields=["display_name", "id"], name="contact_name_idx"),
-            models.Index(fields=["last_name", "first_name", "id"], name="contact_lastname_idx"),
+            models.Index(fields=["last_name", "id"], name="contact_lastname_idx"),  # the list sorts by (field, id)
             models.Index(fields=["owner", "display_name", "id"], name="contact_owner_idx"),
             models.Index(fields=["team", "display_name", "id"], name="contact_team_idx"),
             models.Index(fields=["email"], name="contact_email_idx"),
             models.Index(fields=["phone"], name="contact_phone_idx"),
             models.Index(fields=["company", "display_name"], name="contact_company_idx"),
-            models.Index(fields=["lifecycle_stage", "id"], name="contact_stage_idx"),
+            models.Index(fields=["lifecycle_stage", "display_name", "id"], name="contact_stage_idx"),
             models.Index(fields=["created_at", "id"], name="contact_created_idx"),
             models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["completeness", "id"], name="contact_complete_idx"),

@@ -21,7 +21,8 @@ from ..enums import ImportMode, SizeBand
 from ..normalize import Invalid
 from ..schema import RecordSchema, completeness
 from .mapping import IGNORE, kind_of
-from .readers import Card, RowError
+from .readers import RowError
+from .vcard import Card
 
 
 class Ready(NamedTuple):

@@ -12,10 +12,9 @@ card's position in the file). Memory stays bounded whatever the file: lines are 
 
 import codecs
 import csv
-import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
@@ -73,6 +72,8 @@ def open_reader(path, file_format: str, *, encoding: str = "", delimiter: str = 
     if file_format == "xlsx":
         return XLSXReader(path)
     if file_format == "vcf":
+        from .vcard import VCardReader
+
         return VCardReader(path, encoding=encoding)
     raise FileProblem("Upload a CSV, an Excel .xlsx or a vCard (.vcf) file.")
 
@@ -447,159 +448,3 @@ class XLSXReader:
 
     def has_rows(self) -> bool:
         return next(iter(self.rows()), None) is not None
-
-
-# --- vCard ---------------------------------------------------------------------------------------------------
-
-# The properties read from a vCard, in the order the mapping shows them.
-VCARD_PROPERTIES = (
-    "N",
-    "FN",
-    "NICKNAME",
-    "ORG",
-    "TITLE",
-    "ROLE",
-    "EMAIL",
-    "TEL",
-    "ADR",
-    "BDAY",
-    "URL",
-    "X-SOCIALPROFILE",
-    "CATEGORIES",
-    "NOTE",
-    "UID",
-    "LANG",
-    "TZ",
-)
-_BINARY = re.compile(r"^(?:[\w-]+\.)?(?:PHOTO|LOGO|SOUND|KEY)[;:]", re.IGNORECASE)
-
-
-@dataclass
-class Card:
-    """What a vCard says, per property: a list of (value, types) pairs; structured values as tuples."""
-
-    props: dict[str, list] = field(default_factory=dict)
-
-    def add(self, name: str, value, types=()):
-        self.props.setdefault(name, []).append((value, tuple(types)))
-
-
-def _types(line) -> list[str]:
-    out = []
-    for key, values in (line.params or {}).items():
-        if key.upper() == "TYPE":
-            for v in values:
-                out += [t.strip().lower() for t in str(v).split(",") if t.strip()]
-        elif key.upper() == "PREF":
-            out.append("pref")
-        elif not values:  # vCard 2.1: ;WORK;VOICE
-            out.append(key.lower())
-    return out
-
-
-def _text(value) -> str:
-    if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value if v)
-    return "" if value is None else str(value)
-
-
-def card_from_vobject(component) -> Card:
-    card = Card()
-    for line in component.getChildren():
-        name = (line.name or "").upper()
-        if name.startswith("ITEM") and "." in name:
-            name = name.split(".", 1)[1]
-        value = line.value
-        if name == "N":
-            card.add(
-                "N", tuple(_text(getattr(value, p, "")) for p in ("family", "given", "additional", "prefix", "suffix"))
-            )
-        elif name == "ADR":
-            parts = ("box", "extended", "street", "city", "region", "code", "country")
-            card.add("ADR", tuple(_text(getattr(value, p, "")) for p in parts), _types(line))
-        elif name == "ORG":
-            card.add("ORG", tuple(_text(v) for v in (value if isinstance(value, list) else [value])))
-        elif name == "CATEGORIES":
-            card.add("CATEGORIES", tuple(_text(v) for v in (value if isinstance(value, list) else [value])))
-        elif name in ("X-TWITTER", "X-LINKEDIN", "X-FACEBOOK", "X-INSTAGRAM"):
-            card.add("X-SOCIALPROFILE", _text(value), [name[2:].lower()])
-        elif name in VCARD_PROPERTIES:
-            card.add(name, _text(value), _types(line))
-    return card
-
-
-class VCardReader:
-    format = "vcf"
-    delimiter = ""
-    header_row = 0
-    headers = list(VCARD_PROPERTIES)
-
-    def __init__(self, path: Path, *, encoding: str = ""):
-        self.path = path
-        self.encoding = _check_encoding(encoding) or detect_encoding(path)
-        self.headers = list(VCARD_PROPERTIES)
-        if not self.has_rows():
-            raise FileProblem("The file holds no vCards (BEGIN:VCARD ... END:VCARD).")
-
-    def _cards(self) -> Iterator[tuple[int, str | RowError]]:
-        """The text of each card, PHOTO and other binary parts left out."""
-        number, lines, size, depth, skipping = 0, [], 0, 0, False
-        with open(self.path, encoding=self.encoding, errors="replace", newline="") as f:
-            for raw in _bounded_lines(f):
-                line = raw.rstrip("\r\n")
-                if skipping and raw[:1] in (" ", "\t"):
-                    continue  # a folded continuation of a skipped binary property
-                skipping = False
-                upper = line.strip().upper()
-                if upper == "BEGIN:VCARD":
-                    depth += 1
-                    if depth == 1:
-                        number += 1
-                        lines, size = [], 0
-                elif depth == 0:
-                    continue
-                if _BINARY.match(line):
-                    skipping = True
-                    continue
-                if line.startswith(_OVERSIZED):
-                    size = MAX_CARD + 1
-                    continue
-                size += len(line)
-                if size <= MAX_CARD:
-                    lines.append(line)
-                if upper == "END:VCARD":
-                    depth -= 1
-                    if depth == 0:
-                        if size > MAX_CARD:
-                            yield number, RowError("This vCard is larger than 1 MB (without its photo).")
-                        else:
-                            yield number, "\r\n".join(lines) + "\r\n"
-        if depth > 0:
-            yield number, RowError("This vCard has no END:VCARD (the file is cut).")
-
-    def rows(self) -> Iterator[tuple[int, Card | RowError]]:
-        import vobject
-
-        for number, text in self._cards():
-            if isinstance(text, RowError):
-                yield number, text
-                continue
-            if "\ufffd" in text:
-                yield number, RowError(f"This vCard holds bytes that are not valid {self.encoding} text.")
-                continue
-            try:
-                component = vobject.readOne(text, allowQP=True)
-                card = card_from_vobject(component)
-            except Exception:
-                yield number, RowError("This vCard is damaged and cannot be read.")
-                continue
-            yield number, card
-
-    def count(self) -> int:
-        return sum(1 for _ in self._cards())
-
-    def estimate(self) -> int:
-        return _estimate(self.path, b"BEGIN:VCARD", 0)
-
-    def has_rows(self) -> bool:
-        return next(iter(self._cards()), None) is not None

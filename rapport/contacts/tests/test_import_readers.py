@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rapport.contacts.imports import readers
+from rapport.contacts.imports import readers, vcard
 from rapport.contacts.imports.readers import FileProblem, RowError
 
 
@@ -275,4 +275,4 @@ def test_any_card_body_gives_a_card_or_a_row_error(tmp_path, body):
         return
     assert len(rows) >= 1
     for _number, card in rows:
-        assert isinstance(card, readers.Card | RowError)
+        assert isinstance(card, vcard.Card | RowError)
