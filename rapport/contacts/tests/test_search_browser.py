@@ -31,6 +31,7 @@ def test_typeahead_with_the_keyboard(page, live_server):
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     sign_in(page, live_server, "ada")
+    page.wait_for_load_state("load")  # the "/" shortcut exists once rapport.js has run
 
     page.keyboard.press("/")
     box = page.get_by_role("combobox", name="Search contacts and companies")
@@ -61,6 +62,7 @@ def test_typeahead_with_the_keyboard(page, live_server):
     expect(page).to_have_url(re.compile(rf"/contacts/{john.pk}/$"))
 
     # Enter with no suggestion chosen: the results page.
+    page.wait_for_load_state("load")
     page.keyboard.press("/")
     box = page.get_by_role("combobox", name="Search contacts and companies")
     box.fill("jhon smiht")
