@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
 
-from rapport.core.errors import validation_error
+from rapport.core.errors import Conflict, validation_error
 from rapport.users import access
 from rapport.users.models import Team, User
 
@@ -113,3 +113,14 @@ def changed(obj: Model, values: dict, fields) -> dict[str, list]:
 
 def reindex(object_type: str, ids) -> None:
     hooks.records_changed(object_type, list(ids))
+
+
+def save_unique(record, label: str) -> None:
+    """Save, turning a clash on the unique external id (a concurrent write) into a 409, not a 500."""
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        raise Conflict(
+            "duplicate", f"Another {label} has this external id.", {"external_id": "This external id is taken."}
+        ) from None

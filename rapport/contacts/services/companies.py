@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from rapport.core import audit
 from rapport.core.errors import Conflict, validation_error
@@ -96,13 +96,7 @@ def _finish(company: Company, schema: RecordSchema) -> dict:
     if errors:
         raise validation_error(errors)
     company.completeness = _records.score(OBJECT_TYPE, present)
-    try:
-        with transaction.atomic():
-            company.save()
-    except IntegrityError:
-        raise Conflict(
-            "duplicate", "Another company has this external id.", {"external_id": "This external id is taken."}
-        ) from None
+    _records.save_unique(company, "company")
     return children
 
 
@@ -110,16 +104,6 @@ def _set_scalars(company: Company, values: dict) -> None:
     for name in (*COMPANY_SCALARS, "phone", "phone_display"):
         if name in values:
             setattr(company, name, values[name])
-
-
-def _save_new(record) -> None:
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        raise Conflict(
-            "duplicate", "Another company has this external id.", {"external_id": "This external id is taken."}
-        ) from None
 
 
 @transaction.atomic
@@ -134,7 +118,7 @@ def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None =
     _set_scalars(company, values)
     company.parent_id = _check_parent(actor=actor, company=None, parent_id=data.get("parent"))
     company.custom = {k: v for k, v in values["custom"].items() if v is not None}
-    _save_new(company)
+    _records.save_unique(company, "company")
     _replace_children(company, values)
     children = _finish(company, schema)
     audit.record(actor=actor, action="create", obj=company, changes={

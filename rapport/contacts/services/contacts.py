@@ -2,11 +2,11 @@
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from rapport.core import audit
-from rapport.core.errors import Conflict, validation_error
+from rapport.core.errors import validation_error
 from rapport.users import access
 
 from .. import normalize
@@ -143,24 +143,8 @@ def _finish(contact: Contact, schema: RecordSchema) -> None:
     if errors:
         raise validation_error(errors)
     contact.completeness = _records.score(OBJECT_TYPE, present)
-    try:
-        with transaction.atomic():
-            contact.save()
-    except IntegrityError:
-        raise Conflict(
-            "duplicate", "Another contact has this external id.", {"external_id": "This external id is taken."}
-        ) from None
+    _records.save_unique(contact, "contact")
     return children
-
-
-def _save_new(record) -> None:
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        raise Conflict(
-            "duplicate", "Another contact has this external id.", {"external_id": "This external id is taken."}
-        ) from None
 
 
 @transaction.atomic
@@ -181,7 +165,7 @@ def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None =
         if not email:
             raise validation_error({"first_name": "Give at least a name or an email address."})
         contact.display_name = email
-    _save_new(contact)
+    _records.save_unique(contact, "contact")
     _replace_children(contact, values, memberships)
     children = _finish(contact, schema)
     audit.record(actor=actor, action="create", obj=contact, changes={
