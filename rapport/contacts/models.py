@@ -58,12 +58,19 @@ class SocialProfiles(models.Model):
 class Record(SocialProfiles):
     """What contacts and companies share: owner, team, external id, custom values, data quality."""
 
-    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    team = models.ForeignKey("users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # No single-column indexes on these foreign keys: the (owner|team, name, id) indexes of the concrete models
+    # serve lookups by owner or team, and every index costs each insert (imports write a million rows).
+    # Records whose creator is deleted are found by a scan: users are deactivated, rarely deleted.
+    owner = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False)
+    team = models.ForeignKey(
+        "users.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     external_id = models.CharField(max_length=200, blank=True, help_text="The record's id in another system.")
     custom = models.JSONField(default=dict, blank=True)
     completeness = models.PositiveSmallIntegerField(default=0, help_text="Share of key fields filled, 0-100.")
-    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,7 +90,9 @@ class Company(Record):
     revenue_currency = models.CharField(max_length=3, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
     phone_display = models.CharField(max_length=40, blank=True, help_text="As entered.")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children", db_index=False
+    )  # company_parent_idx
     tags = models.ManyToManyField(Tag, through="CompanyTag", blank=True, related_name="companies")
 
     class Meta:
@@ -108,7 +117,7 @@ class Company(Record):
 
 
 class CompanyDomain(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="domains")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="domains", db_index=False)  # uniq
     domain = models.CharField(max_length=253)
     is_primary = models.BooleanField(default=False)
 
@@ -132,8 +141,14 @@ class Contact(Record):
     display_name = models.CharField(max_length=300)
     email = models.CharField(max_length=254, blank=True, help_text="The primary email (copied).")
     phone = models.CharField(max_length=20, blank=True, help_text="The primary phone, E.164 (copied).")
-    company = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", help_text="Primary company."
+    company = models.ForeignKey(  # contact_company_idx serves it
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Primary company.",
+        db_index=False,
     )
     job_title = models.CharField(max_length=150, blank=True)
     department = models.CharField(max_length=150, blank=True)
@@ -151,7 +166,9 @@ class Contact(Record):
     do_not_contact = models.BooleanField(default=False)
     stance = models.CharField(max_length=12, blank=True, choices=Stance.choices)
     stance_reason = models.CharField(max_length=500, blank=True)
-    stance_set_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    stance_set_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     stance_set_at = models.DateTimeField(null=True, blank=True)
     companies = models.ManyToManyField(Company, through="Membership", blank=True, related_name="contacts")
     tags = models.ManyToManyField(Tag, through="ContactTag", blank=True, related_name="contacts")
@@ -180,7 +197,7 @@ class Contact(Record):
 
 
 class ContactEmail(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails", db_index=False)  # uniq
     email = models.CharField(max_length=254)
     label = models.CharField(max_length=30, blank=True)
     is_primary = models.BooleanField(default=False)
@@ -195,7 +212,7 @@ class ContactEmail(models.Model):
 
 
 class ContactPhone(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones", db_index=False)  # uniq
     number = models.CharField(max_length=20, help_text="E.164")
     display = models.CharField(max_length=40, blank=True, help_text="As entered.")
     label = models.CharField(max_length=30, blank=True)
@@ -246,8 +263,9 @@ class Address(models.Model):
 class Membership(models.Model):
     """A contact's place in a company; one membership per contact is the primary one."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships")
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    # Both served by the unique (contact, company) and the (company, contact) index.
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="memberships", db_index=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     role = models.CharField(max_length=150, blank=True)
     is_primary = models.BooleanField(default=False)
 
@@ -261,8 +279,8 @@ class Membership(models.Model):
 
 
 class ContactTag(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, db_index=False)  # unique (contact, tag)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)  # (tag, contact) index
 
     class Meta:
         indexes = [models.Index(fields=["tag", "contact"], name="contacttag_tag_idx")]
@@ -273,8 +291,8 @@ class ContactTag(models.Model):
 
 
 class CompanyTag(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE)
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, db_index=False)  # unique (company, tag)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, db_index=False)  # (tag, company) index
 
     class Meta:
         indexes = [models.Index(fields=["tag", "company"], name="companytag_tag_idx")]
