@@ -6,7 +6,7 @@ scalar fields plus the lists ``emails``, ``phones``, ``addresses``, ``domains`` 
 ``custom.renewal_date``) to messages. Services persist what this returns; the importer calls it per row.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from . import custom_values, normalize
@@ -17,6 +17,13 @@ from .schema import RecordSchema
 SOCIAL = ("linkedin", "x", "facebook", "instagram", "website")
 
 _NAME_PARTS = {"prefix": 30, "first_name": 100, "middle_name": 100, "last_name": 100, "suffix": 30}
+
+
+def _repeated(cleaner):
+    """``cleaner`` remembering its recent answers: names, cities, countries and labels repeat from row to row of
+    an import (a refused value is checked again each time: errors are not remembered)."""
+    remembered = lru_cache(maxsize=8192)(cleaner)
+    return lambda value: remembered(value) if type(value) is str else cleaner(value)
 
 
 def _choice(choices):
@@ -36,8 +43,11 @@ def _text(limit):
     return lambda value: normalize.clean_text(value, max_length=limit)
 
 
+_label = _repeated(_text(30))  # of an email, a phone, an address
+
+
 CONTACT_SCALARS = {
-    **{name: partial(normalize.clean_name, max_length=limit) for name, limit in _NAME_PARTS.items()},
+    **{name: _repeated(partial(normalize.clean_name, max_length=limit)) for name, limit in _NAME_PARTS.items()},
     "display_name": _text(300),
     "job_title": _text(150),
     "department": _text(150),
@@ -70,14 +80,14 @@ COMPANY_SCALARS = {
 }
 
 ADDRESS_FIELDS = {
-    "label": _text(30),
+    "label": _label,
     "street": _text(200),
     "number": _text(30),
     "extra": _text(200),
-    "city": lambda value: _city(value),
-    "postcode": lambda value: normalize.clean_text(value, max_length=20).upper(),
-    "region": _text(100),
-    "country": normalize.clean_country,
+    "city": _repeated(lambda value: _city(value)),
+    "postcode": _repeated(lambda value: normalize.clean_text(value, max_length=20).upper()),
+    "region": _repeated(_text(100)),
+    "country": _repeated(normalize.clean_country),
 }
 
 
@@ -114,7 +124,7 @@ def clean_emails(value, errors: dict) -> list[dict]:
     for i, item in enumerate(_items(value, "email")):
         try:
             email = normalize.clean_email(item.get("email"))
-            label = normalize.clean_text(item.get("label"), max_length=30)
+            label = _label(item.get("label"))
         except Invalid as exc:
             errors[f"emails[{i}]"] = str(exc)
             continue
@@ -129,7 +139,7 @@ def clean_phones(value, errors: dict, *, field: str = "phones") -> list[dict]:
     for i, item in enumerate(_items(value, "number")):
         try:
             number, display = normalize.clean_phone(item.get("number") or item.get("display"))
-            label = normalize.clean_text(item.get("label"), max_length=30)
+            label = _label(item.get("label"))
         except Invalid as exc:
             errors[f"{field}[{i}]"] = str(exc)
             continue

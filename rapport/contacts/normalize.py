@@ -34,9 +34,12 @@ def clean_text(value, *, max_length: int = 200) -> str:
     if value is None:
         return ""
     text = str(value)
-    if not text.isprintable():
-        text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
-    text = _SPACES.sub(" ", text).strip()
+    if text.isprintable() and "  " not in text:
+        text = text.strip(" ")  # the common case: no whitespace but single ASCII spaces (isprintable says so)
+    else:
+        if not text.isprintable():
+            text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+        text = _SPACES.sub(" ", text).strip()
     if len(text) > max_length:
         raise Invalid(f"At most {max_length} characters.")
     return text
@@ -142,7 +145,7 @@ def clean_phone(value, *, region: str | None = None) -> tuple[str, str]:
     display = clean_text(value, max_length=40)
     if not display:
         return "", ""
-    if sum(ch.isdigit() for ch in display) < 4:
+    if sum(map(str.isdigit, display)) < 4:
         raise Invalid("Enter a valid phone number.")
     region = (region or default_region()).upper()
     e164 = _fast_e164(display, region)
