@@ -21,7 +21,7 @@ from ninja.responses import Status
 from rapport.core import etag
 from rapport.core.api_errors import problems
 from rapport.core.api_types import Id
-from rapport.core.errors import ApplicationError, validation_error
+from rapport.core.errors import validation_error
 from rapport.core.idempotency import idempotent
 from rapport.core.pagination import CursorPagination, paginate
 from rapport.users import access
@@ -167,27 +167,30 @@ def imports_create(request: HttpRequest, response: HttpResponse):
         length = 0
     if length > uploads.max_bytes() + 64 * 1024:
         raise uploads.too_large()
+    if not (request.content_type or "").startswith("multipart/form-data"):
+        raise validation_error({"file": "Send the file as multipart/form-data, in the field 'file'."})
     handler = uploads.ImportUploadHandler(request)
     if not hasattr(request, "_files"):  # not read yet (a session request's CSRF check reads it first)
         request.upload_handlers = [handler]
-    if not (request.content_type or "").startswith("multipart/form-data"):
-        raise validation_error({"file": "Send the file as multipart/form-data, in the field 'file'."})
+    try:
+        job = _create_from_upload(request, actor, handler)
+        handler.claim()
+    finally:
+        handler.release()  # the file stays only with the job it now belongs to
+    response["Location"] = f"{request.path.rstrip('/')}/{job.pk}"
+    return Status(201, _out(job))
+
+
+def _create_from_upload(request: HttpRequest, actor, handler):
     upload = request.FILES.get("file")
     if handler.too_large:
         raise uploads.too_large()
     if upload is None:
         raise validation_error({"file": "Send the file as multipart/form-data, in the field 'file'."})
-    object_type = request.POST.get("object_type") or "contact"
-    try:
-        path, size = uploads.store_uploaded(upload)
-    except ApplicationError:
-        if isinstance(upload, uploads.StoredUpload):
-            upload.discard()
-        raise
-    job = services.import_create(actor=actor, object_type=object_type, path=path, file_name=upload.name or "upload",
-                                 size=size, file_format=request.POST.get("file_format") or "")  # fmt: skip
-    response["Location"] = f"{request.path.rstrip('/')}/{job.pk}"
-    return Status(201, _out(job))
+    path, size = uploads.store_uploaded(upload)
+    return services.import_create(actor=actor, object_type=request.POST.get("object_type") or "contact", path=path,
+                                  file_name=upload.name or "upload", size=size,
+                                  file_format=request.POST.get("file_format") or "")  # fmt: skip
 
 
 @router.get("/imports", response={200: list[ImportOut], **problems(401, 422)}, operation_id="imports_list")

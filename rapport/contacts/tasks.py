@@ -1,7 +1,11 @@
 """Background tasks of the data hub. Thin and idempotent: a run that is repeated (a worker died) goes on from
 what is committed."""
 
+from datetime import timedelta
+
 from django_tasks import task
+
+from rapport.core.scheduler import periodic
 
 from .exports.tasks import prune_exports, run_export  # noqa: F401  (the scheduler finds periodic tasks here)
 
@@ -20,3 +24,12 @@ def undo_import(job_id: int) -> None:
     from .imports.undo import run_undo
 
     run_undo(job_id)
+
+
+@periodic(every=timedelta(hours=6))
+@task()
+def prune_import_files() -> dict[str, int]:
+    """Remove uploaded files older than a day that no import job refers to (``imports.uploads.prune_orphans``)."""
+    from .imports.uploads import prune_orphans
+
+    return {"files": prune_orphans()}

@@ -64,13 +64,3 @@ def ada(rep, acme):
 def htmx():
     """Headers of a request htmx makes."""
     return {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _default_time_zone():
-    """The time-zone middleware activates the signed-in user's zone for the thread: start each test without it."""
-    from django.utils import timezone
-
-    timezone.deactivate()
-    yield
-    timezone.deactivate()

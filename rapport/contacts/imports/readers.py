@@ -1,4 +1,5 @@
-"""Reading import files as a stream of rows: CSV (any delimiter and encoding), Excel .xlsx and vCard.
+"""Reading import files as a stream of rows: CSV (any delimiter and encoding), Excel .xlsx (``xlsx``) and vCard
+(``vcard``).
 
 ``open_reader(path, file_format, ...)`` detects what it needs (encoding, delimiter, the header row) and returns a
 reader whose ``rows()`` yields ``(row_number, cells)`` for each non-empty row, or ``(row_number, RowError)``
@@ -12,11 +13,8 @@ card's position in the file). Memory stays bounded whatever the file: lines are 
 
 import codecs
 import csv
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 
 from rapport.core.errors import ApplicationError
@@ -70,6 +68,8 @@ def open_reader(path, file_format: str, *, encoding: str = "", delimiter: str = 
     if file_format == "csv":
         return CSVReader(path, encoding=encoding, delimiter=delimiter)
     if file_format == "xlsx":
+        from .xlsx import XLSXReader
+
         return XLSXReader(path)
     if file_format == "vcf":
         from .vcard import VCardReader
@@ -321,130 +321,3 @@ def _estimate(path: Path, marker: bytes, skip: int) -> int:
     if not found or len(sample) >= size:
         return max(found - skip, 0)
     return max(round(found * size / len(sample)) - skip, 0)
-
-
-# --- Excel ---------------------------------------------------------------------------------------------------
-
-
-def _cell_text(value) -> str:
-    """A cell as text. Formulas are kept as their text (``=SUM(A1:A3)``), never evaluated."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, int | Decimal):
-        return str(value)
-    return str(value)
-
-
-class XLSXReader:
-    """The first worksheet of an .xlsx workbook, streamed (openpyxl's read-only mode)."""
-
-    format = "xlsx"
-    encoding = ""
-    delimiter = ""
-
-    def __init__(self, path: Path):
-        self.path = path
-        if not zipfile.is_zipfile(path):
-            raise FileProblem("This is not an Excel .xlsx file (it is not a zip archive): save it again as .xlsx.")
-        with self._sheet() as rows:
-            for number, cells in rows:
-                if isinstance(cells, RowError):
-                    raise FileProblem(cells.message)
-                if len(cells) > MAX_COLUMNS:
-                    raise FileProblem(f"The sheet has more than {MAX_COLUMNS} columns.")
-                while cells and not cells[-1].strip():
-                    cells.pop()
-                self.headers, self.header_row = unique_headers(cells), number
-                break
-            else:
-                raise FileProblem("The spreadsheet is empty.")
-
-    class _Sheet:
-        def __init__(self, reader):
-            self.reader, self.workbook = reader, None
-
-        def __enter__(self):
-            import openpyxl
-
-            try:
-                self.workbook = openpyxl.load_workbook(self.reader.path, read_only=True, data_only=False)
-                sheet = next(ws for ws in self.workbook.worksheets if hasattr(ws, "iter_rows"))
-            except Exception:
-                if self.workbook is not None:
-                    self.workbook.close()
-                raise FileProblem("This Excel file cannot be read: it is damaged or not an .xlsx workbook.") from None
-            return self._rows(sheet)
-
-        def _rows(self, sheet):
-            number = 0
-            iterator = sheet.iter_rows(values_only=True)
-            while True:
-                try:
-                    values = next(iterator)
-                except StopIteration:
-                    return
-                except Exception:
-                    yield number + 1, RowError("The spreadsheet is damaged from this row on.")
-                    return
-                number += 1
-                cells = [_cell_text(v) for v in values]
-                if _blank(cells):
-                    continue
-                yield number, cells
-
-        def __exit__(self, *exc):
-            if self.workbook is not None:
-                self.workbook.close()
-
-    def _sheet(self):
-        return self._Sheet(self)
-
-    def rows(self) -> Iterator[tuple[int, list[str] | RowError]]:
-        width = len(self.headers)
-        with self._sheet() as rows:
-            for number, cells in rows:
-                if number <= self.header_row:
-                    continue
-                if isinstance(cells, RowError):
-                    yield number, cells
-                    return
-                if len(cells) > width:
-                    if any(c.strip() for c in cells[width:]):
-                        yield number, RowError(f"This row has values beyond the {width} columns of the header.")
-                        continue
-                    cells = cells[:width]
-                elif len(cells) < width:
-                    cells = cells + [""] * (width - len(cells))  # a sheet's row simply ends at its last value
-                yield number, cells
-
-    def count(self) -> int:
-        return sum(1 for _ in self.rows())
-
-    def estimate(self) -> int:
-        """The sheet's declared size (its dimension), without reading it."""
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
-            try:
-                sheet = next(ws for ws in workbook.worksheets if hasattr(ws, "iter_rows"))
-                return max((sheet.max_row or 0) - self.header_row, 0)
-            finally:
-                workbook.close()
-        except Exception:
-            return 0
-
-    def has_rows(self) -> bool:
-        return next(iter(self.rows()), None) is not None

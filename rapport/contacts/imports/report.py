@@ -1,22 +1,16 @@
 """The report of an import as CSV: one line per row that was not simply created (failed, skipped, updated, or
-created with a note), streamed in keyset pages."""
+created with a note), streamed in keyset pages. Messages quote the file's cells, so they are neutralized like
+an export's cells: a spreadsheet never runs them as formulas."""
 
 import csv
 import io
 from collections.abc import Iterator
 
+from ..exports.writer import neutralize
 from ..models import ImportJob, ImportRow
 
 HEADER = ["row", "outcome", "record_id", "message"]
 PAGE = 5000
-
-
-def safe_cell(value) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def csv_lines(job: ImportJob) -> Iterator[str]:
@@ -41,7 +35,7 @@ def csv_lines(job: ImportJob) -> Iterator[str]:
         if not rows:
             break
         for number, outcome, record_id, message in rows:
-            out.writerow([number, outcome, record_id or "", safe_cell(message)])
+            out.writerow([number, outcome, record_id or "", neutralize(message or "")])
         last = rows[-1][0]
         yield flush()
 

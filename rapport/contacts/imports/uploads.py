@@ -1,18 +1,22 @@
 """Keeping uploaded files: streamed to ``VAR_DIR/imports`` in chunks (never whole in memory), refused past
-``IMPORT_MAX_UPLOAD_MB`` while the request is still being read (so an oversized upload costs no disk)."""
+``IMPORT_MAX_UPLOAD_MB`` while the request is still being read (so an oversized upload costs no disk), removed at
+the end of a request that created no import job from them. ``prune_orphans`` removes what a crash left behind."""
 
 import os
 import secrets
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.utils import timezone
 
 from rapport.core.errors import ApplicationError
 
 CHUNK = 1 << 20
+ORPHAN_AGE = timedelta(days=1)  # a file no job knows after this was left by a failed or crashed request
 
 
 def max_bytes() -> int:
@@ -81,15 +85,13 @@ class StoredUpload(UploadedFile):
             while chunk := f.read(chunk_size or CHUNK):
                 yield chunk
 
-    def discard(self) -> None:
-        self.path.unlink(missing_ok=True)
-
 
 class ImportUploadHandler(FileUploadHandler):
     """Writes the uploaded file straight to the imports folder; stops storing past the size limit.
 
     Install before the request body is read: ``request.upload_handlers = [ImportUploadHandler(request)]``.
-    ``too_large`` tells the view why there is no file.
+    ``too_large`` tells the view why there is no file. The file is the request's until an import job takes it
+    (``claim``): call ``release`` when the request ends, whatever happened (CSRF refused, invalid form, error).
     """
 
     chunk_size = 256 * 1024
@@ -100,6 +102,7 @@ class ImportUploadHandler(FileUploadHandler):
         self.out = None
         self.path = None
         self.size = 0
+        self.claimed = False
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         if content_length and content_length > max_bytes() + 64 * 1024:
@@ -138,9 +141,36 @@ class ImportUploadHandler(FileUploadHandler):
         if self.out is not None and not self.out.closed:  # the body ended inside the file
             self._drop()
 
+    def claim(self) -> None:
+        """An import job now refers to the stored file: it stays when the request ends."""
+        self.claimed = True
+
+    def release(self) -> None:
+        """At the end of the request: remove the stored file unless a job claimed it."""
+        if not self.claimed:
+            self._drop()
+
     def _drop(self):
         if self.out is not None:
             self.out.close()
             self.out = None
         if self.path is not None:
             self.path.unlink(missing_ok=True)
+
+
+def prune_orphans(*, now=None) -> int:
+    """Remove files of the imports folder older than ``ORPHAN_AGE`` that no import job refers to (left by a
+    request or a worker that died); how many. Safe to run twice, and alongside uploads (theirs are recent)."""
+    from ..models import ImportJob
+
+    cutoff = ((now or timezone.now()) - ORPHAN_AGE).timestamp()
+    old = {entry.name: entry for entry in imports_dir().iterdir() if entry.is_file() and entry.stat().st_mtime < cutoff}
+    if not old:
+        return 0
+    known = {Path(p).name for p in ImportJob.objects.exclude(file_path="").values_list("file_path", flat=True)}
+    removed = 0
+    for name, entry in old.items():
+        if name not in known:
+            entry.unlink(missing_ok=True)
+            removed += 1
+    return removed

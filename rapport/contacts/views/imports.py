@@ -45,13 +45,17 @@ def import_list(request):
 @login_required
 def import_upload(request):
     """The upload streams to disk through ImportUploadHandler, which must be installed before the body is read:
-    hence CSRF is checked here, after that (``csrf_protect`` on the inner view), not by the middleware."""
+    hence CSRF is checked here, after that (``csrf_protect`` on the inner view), not by the middleware. The
+    stored file is removed unless an import job took it (a refused CSRF token, an invalid form, an error)."""
     require(_can_import(request.user))
-    handler = None
-    if request.method == "POST":
-        handler = uploads.ImportUploadHandler(request)
-        request.upload_handlers = [handler]
-    return _import_upload(request, handler)
+    if request.method != "POST":
+        return _import_upload(request, None)
+    handler = uploads.ImportUploadHandler(request)
+    request.upload_handlers = [handler]
+    try:
+        return _import_upload(request, handler)
+    finally:
+        handler.release()
 
 
 @csrf_protect
@@ -69,8 +73,6 @@ def _import_upload(request, handler):
         return _upload_page(request, form, status=413)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        if isinstance(upload, uploads.StoredUpload):
-            upload.discard()
         return _upload_page(request, form, status=422)
     try:
         stored, size = uploads.store_uploaded(upload)
@@ -81,6 +83,7 @@ def _import_upload(request, handler):
     except ApplicationError as exc:
         apply_application_error(form, exc)
         return _upload_page(request, form, status=exc.status)
+    handler.claim()
     return redirect("import_mapping", pk=job.pk)
 
 
