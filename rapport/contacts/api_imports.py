@@ -59,8 +59,8 @@ class ImportOut(Schema):
     match_on: str
     options: dict
     total_rows: int | None = Field(
-        description="Rows of the file: counted on upload for small files; for big ones estimated while the import "
-        "runs, exact once it is done."
+        description="Rows of the file: counted on upload for small CSV and vCard files; for others estimated while "
+        "the import runs, exact once it is done."
     )
     processed_rows: int
     created_count: int

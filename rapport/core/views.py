@@ -33,6 +33,8 @@ def audit_list(request):
     entries = selectors.audit_list(actor=actor, filters=form.selector_filters())
     page = keyset_page(entries, after=request.GET.get("after"), before=request.GET.get("before"), size=AUDIT_PAGE_SIZE)
     audit.change_rows(page.items, actor=actor)
+    for entry in page.items:
+        entry.action_label = AUDIT_ACTIONS.get(entry.action, entry.action)
     context = {
         "form": form,
         "page": page,

@@ -280,12 +280,15 @@ class CSVReader:
                 return unique_headers(cells), number
         raise FileProblem("The file is empty.")
 
-    def rows(self) -> Iterator[tuple[int, list[str] | RowError]]:
+    def rows(self, *, last: int | None = None) -> Iterator[tuple[int, list[str] | RowError]]:
+        """``(row number, cells)`` of the data rows, blank ones skipped; up to row ``last`` when given."""
         width = len(self.headers)
         with self._open() as f:
             for number, cells in self._records(f):
                 if number <= self.header_row:
                     continue
+                if last is not None and number > last:
+                    return
                 if isinstance(cells, RowError):
                     yield number, cells
                     continue

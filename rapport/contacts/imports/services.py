@@ -28,6 +28,7 @@ from .readers import FileProblem
 OBJECT_TYPES = {"contact": "Contacts", "company": "Companies"}
 SMALL_FILE = 5 * 1024 * 1024  # rows of smaller files are counted on upload (bigger ones when the run starts)
 PREVIEW_ROWS = 20
+PREVIEW_SCAN = 10_000  # the preview shows the first PREVIEW_ROWS data rows among the file's first rows
 
 
 def _conflict(message: str, field: str = "status") -> ApplicationError:
@@ -83,7 +84,9 @@ def import_create(
             mode=ImportMode.CREATE,
             match_on="",
             options={},
-            total_rows=reader.count() if size <= SMALL_FILE else None,
+            # Small text files are counted here; spreadsheets (a few MB can hold a million rows) and big files
+            # by the run, which estimates first.
+            total_rows=reader.count() if size <= SMALL_FILE and file_format != "xlsx" else None,
             owner=actor,
             team_id=actor.team_id,
         )
@@ -218,7 +221,8 @@ def import_preview(*, actor, job: ImportJob, limit: int = PREVIEW_ROWS) -> list[
     except OSError:
         raise _conflict("The uploaded file is gone; upload it again.", "file") from None
     out = []
-    for number, row in reader.rows():
+    # Rows past PREVIEW_SCAN are not read: a sheet of blank rows must not keep the request busy.
+    for number, row in reader.rows(last=PREVIEW_SCAN):
         result = prepare(plan, number, row)
         if hasattr(result, "message"):
             out.append({"row_number": number, "ok": False, "message": result.message, "values": {}})

@@ -147,10 +147,13 @@ class VCardReader:
         if depth > 0:
             yield number, RowError("This vCard has no END:VCARD (the file is cut).")
 
-    def rows(self) -> Iterator[tuple[int, Card | RowError]]:
+    def rows(self, *, last: int | None = None) -> Iterator[tuple[int, Card | RowError]]:
+        """``(card number, card)``; up to card ``last`` when given."""
         import vobject
 
         for number, text in self._cards():
+            if last is not None and number > last:
+                return
             if isinstance(text, RowError):
                 yield number, text
                 continue

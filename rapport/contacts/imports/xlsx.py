@@ -120,9 +120,11 @@ class XLSXReader:
             return unique_headers(cells), number
         raise FileProblem(f"The spreadsheet is empty: its first {SCAN_ROWS:,} rows hold no header.")
 
-    def rows(self) -> Iterator[tuple[int, list[str] | RowError]]:
+    def rows(self, *, last: int | None = None) -> Iterator[tuple[int, list[str] | RowError]]:
+        """``(row number, cells)`` of the data rows, blank ones skipped; up to row ``last`` when given."""
         with _first_sheet(self.path) as sheet:
-            for number, values in _rows(sheet, width=len(self.headers), first=self.header_row + 1):
+            rows = _rows(sheet, width=len(self.headers), first=self.header_row + 1, last=last or EXCEL_MAX_ROWS)
+            for number, values in rows:
                 if values is None:
                     yield number, RowError(DAMAGED)
                     return

@@ -184,3 +184,10 @@ def test_related_records_are_shown_by_name_and_only_when_visible(client, admin, 
     html = signed_in(Client(), auditor).get(reverse("audit_list"), {"object_type": "user"}).content.decode()
     assert "Hidden Blue" not in html
     assert f"<del>#{red.pk}</del>" in html and f"<ins>#{blue.pk}</ins>" in html
+
+
+def test_actions_are_shown_by_their_labels(client, admin):
+    entry(admin, action="import_finished", object_type="importjob", object_id="7")
+    html = signed_in(client, admin).get(reverse("audit_list")).content.decode()
+    assert 'title="import_finished">Import finished</span>' in html
+    assert '<option value="import_finished" label="Import finished">' in html
