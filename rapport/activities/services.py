@@ -6,6 +6,7 @@ put on the timeline of the contact's primary company, so a company's timeline is
 Re-sent interactions (same ``source`` and ``external_id``) are recognised and not stored twice.
 """
 
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any
 
@@ -82,8 +83,33 @@ def _clean_interaction(data: dict, errors: dict) -> dict:
     return out
 
 
-def _resolve_targets(*, actor, data: dict, errors: dict) -> tuple[list[int], list[int]]:
+class _Targets:
+    """The records interactions name, looked up once for a whole batch: the visible contacts having the email
+    addresses given, and which of the contacts and companies named the actor may see."""
+
+    def __init__(self, actor, items: list[dict]):
+        from rapport.contacts.models import ContactEmail
+
+        emails, contacts, companies = set(), set(), set()
+        for data in items:
+            contacts.update(int(i) for i in _ids(data.get("contacts")) if str(i).isdigit())
+            companies.update(int(i) for i in _ids(data.get("companies")) if str(i).isdigit())
+            for raw in _ids(data.get("contact_emails")):
+                with suppress(Invalid):
+                    emails.add(normalize.clean_email(raw))
+        # The addresses' contacts, then which of them (and of those named by id) the actor sees: two queries (a
+        # join with the scoped contacts would have SQLite walk every visible contact).
+        pairs = list(ContactEmail.objects.filter(email__in=emails).values_list("email", "contact_id")) if emails else []
+        self.contacts = contact_selectors.visible_ids(
+            actor=actor, object_type="contact", ids=contacts | {c for _, c in pairs}
+        )
+        self.by_email = {email: contact for email, contact in pairs if contact in self.contacts}
+        self.companies = contact_selectors.visible_ids(actor=actor, object_type="company", ids=companies)
+
+
+def _resolve_targets(*, actor, data: dict, errors: dict, targets: _Targets | None = None) -> tuple[list, list]:
     """The contacts and companies an interaction concerns: by id, or contacts by email address."""
+    targets = targets or _Targets(actor, [data])
     contact_ids = {int(i) for i in _ids(data.get("contacts")) if str(i).isdigit()}
     company_ids = {int(i) for i in _ids(data.get("companies")) if str(i).isdigit()}
     bad = [i for i in _ids(data.get("contacts")) if not str(i).isdigit()]
@@ -96,45 +122,47 @@ def _resolve_targets(*, actor, data: dict, errors: dict) -> tuple[list[int], lis
         except Invalid:
             errors["contact_emails"] = "Give valid email addresses."
     if emails:
-        from rapport.contacts.models import ContactEmail
-
-        found = ContactEmail.objects.filter(
-            email__in=emails, contact__in=contact_selectors.contact_queryset(actor=actor)
-        ).values_list("email", "contact_id")
-        by_email = dict(found)
-        missing = [e for e in emails if e not in by_email]
+        missing = [e for e in emails if e not in targets.by_email]
         if missing:
             errors["contact_emails"] = f"No visible contact has {len(missing)} of these addresses."
-        contact_ids.update(by_email.values())
-    visible_contacts = contact_selectors.visible_ids(actor=actor, object_type="contact", ids=contact_ids)
-    visible_companies = contact_selectors.visible_ids(actor=actor, object_type="company", ids=company_ids)
-    if visible_contacts != contact_ids:
+        contact_ids.update(targets.by_email[e] for e in emails if e in targets.by_email)
+    if not contact_ids <= targets.contacts:
         errors["contacts"] = "Choose existing, visible contacts."
-    if visible_companies != company_ids:
+    if not company_ids <= targets.companies:
         errors["companies"] = "Choose existing, visible companies."
     if not contact_ids and not company_ids and "contacts" not in errors and "contact_emails" not in errors:
         errors["contacts"] = "Name at least one contact or company the interaction concerns."
     return sorted(contact_ids), sorted(company_ids)
 
 
-def _with_primary_companies(contact_ids: list[int], company_ids: list[int]) -> list[int]:
+def _primary_companies(contact_ids) -> dict[int, int]:
     from rapport.contacts.models import Contact
 
-    primaries = Contact.objects.filter(pk__in=contact_ids, company__isnull=False).values_list("company_id", flat=True)
-    return sorted(set(company_ids) | set(primaries))
+    return dict(Contact.objects.filter(pk__in=set(contact_ids), company__isnull=False).values_list("pk", "company_id"))
 
 
-def _links(interaction: Interaction, contact_ids, company_ids) -> list[InteractionLink]:
+def _links(interaction: Interaction, contact_ids, company_ids, primaries: dict[int, int]) -> list[InteractionLink]:
+    """The interaction's links: its contacts, its companies and its contacts' primary companies."""
+    company_ids = sorted(set(company_ids) | {primaries[c] for c in contact_ids if c in primaries})
     common = {"interaction": interaction, "occurred_at": interaction.occurred_at, "kind": interaction.kind}
     return [InteractionLink(contact_id=c, **common) for c in contact_ids] + [
         InteractionLink(company_id=c, **common) for c in company_ids
     ]
 
 
-def _existing(source: str, external_id: str) -> Interaction | None:
-    if not external_id:
-        return None
-    return Interaction.objects.filter(source=source, external_id=external_id).first()
+def _existing(keys) -> dict[tuple[str, str], Interaction]:
+    """The stored interactions with these ``(source, external_id)``, in one query."""
+    keys = {k for k in keys if k[1]}
+    if not keys:
+        return {}
+    found = Interaction.objects.filter(source__in={s for s, _ in keys}, external_id__in={e for _, e in keys}).exclude(
+        external_id=""
+    )  # the unique index's condition, so that SQLite uses it
+    return {(i.source, i.external_id): i for i in found.order_by() if (i.source, i.external_id) in keys}
+
+
+def _key(values: dict) -> tuple[str, str] | None:
+    return (values["source"], values["external_id"]) if values.get("external_id") else None
 
 
 @transaction.atomic
@@ -145,7 +173,8 @@ def interaction_log(*, actor, data: dict[str, Any]) -> tuple[Interaction, bool]:
     contact_ids, company_ids = _resolve_targets(actor=actor, data=data, errors=errors)
     if errors:
         raise validation_error(errors)
-    existing = _existing(values["source"], values["external_id"])
+    key = _key(values)
+    existing = _existing([key]).get(key) if key else None
     if existing is not None:
         return existing, False
     interaction = Interaction(**values, created_by=actor if actor and actor.pk else None)
@@ -153,41 +182,103 @@ def interaction_log(*, actor, data: dict[str, Any]) -> tuple[Interaction, bool]:
         with transaction.atomic():
             interaction.save()
     except IntegrityError:  # the same event, sent twice at once
-        return _existing(values["source"], values["external_id"]), False
-    InteractionLink.objects.bulk_create(
-        _links(interaction, contact_ids, _with_primary_companies(contact_ids, company_ids))
-    )
+        return _existing([key])[key], False
+    InteractionLink.objects.bulk_create(_links(interaction, contact_ids, company_ids, _primary_companies(contact_ids)))
     return interaction, True
 
 
+@transaction.atomic
 def interactions_ingest(*, actor, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Log a batch of interactions from any channel: per item ``{"status": "created"|"duplicate"|"failed",
-    "id", "errors"}``. Each item stands alone: a bad one does not stop the others."""
+    "id", "errors"}``. Each item stands alone: a bad one does not stop the others.
+
+    As ``interaction_log`` item by item, in a few queries for the whole batch: the records named are looked up
+    once, the interactions and their links written with one insert each."""
     if not isinstance(items, list) or not items:
         raise validation_error({"items": "Give a non-empty list of interactions."})
     if len(items) > MAX_BATCH:
         raise validation_error({"items": f"At most {MAX_BATCH} interactions per call."})
-    results = []
-    for item in items:
+    results: list[dict | None] = [None] * len(items)
+    targets = _Targets(actor, [item for item in items if isinstance(item, dict)])
+    planned = []  # (index, values, contact ids, company ids)
+    for index, item in enumerate(items):
         if not isinstance(item, dict):
-            results.append({"status": "failed", "id": None, "errors": {"__all__": ["Give an object."]}})
+            results[index] = {"status": "failed", "id": None, "errors": {"__all__": ["Give an object."]}}
             continue
-        try:
-            interaction, created = interaction_log(actor=actor, data=item)
-        except ApplicationError as exc:
-            results.append({"status": "failed", "id": None, "errors": exc.fields or {"__all__": [exc.message]}})
+        errors: dict[str, str] = {}
+        values = _clean_interaction(item, errors)
+        contact_ids, company_ids = _resolve_targets(actor=actor, data=item, errors=errors, targets=targets)
+        if errors:
+            exc = validation_error(errors)
+            results[index] = {"status": "failed", "id": None, "errors": exc.fields or {"__all__": [exc.message]}}
             continue
-        # A duplicate of an interaction the actor cannot see is reported without its id.
-        shown = created or interaction_visible(actor, interaction)
-        results.append({"status": "created" if created else "duplicate", "id": interaction.pk if shown else None,
-                        "errors": {}})  # fmt: skip
-    return results
+        planned.append((index, values, contact_ids, company_ids))
+    stored = _existing(_key(values) for _, values, _, _ in planned if _key(values))
+    new: dict[tuple, Interaction] = {}  # by key, the first item of the batch with it
+    creates, repeats = [], []
+    for index, values, contact_ids, company_ids in planned:
+        key = _key(values)
+        if key in stored:
+            results[index] = stored[key]
+        elif key in new:
+            repeats.append((index, new[key]))  # an event sent twice in one batch: the first is stored
+        else:
+            interaction = Interaction(**values, created_by=actor if actor and actor.pk else None)
+            creates.append((index, interaction, contact_ids, company_ids))
+            if key:
+                new[key] = interaction
+    try:
+        with transaction.atomic():
+            Interaction.objects.bulk_create([c[1] for c in creates])
+            primaries = _primary_companies(c for _, _, contact_ids, _ in creates for c in contact_ids)
+            InteractionLink.objects.bulk_create(
+                [
+                    link
+                    for _, obj, contacts, companies in creates
+                    for link in _links(obj, contacts, companies, primaries)
+                ]
+            )
+    except IntegrityError:
+        # An event of the batch stored meanwhile by another request: log the new ones one by one instead.
+        for index in sorted([c[0] for c in creates] + [r[0] for r in repeats]):
+            try:
+                interaction, created = interaction_log(actor=actor, data=items[index])
+            except ApplicationError as exc:
+                results[index] = {"status": "failed", "id": None, "errors": exc.fields or {"__all__": [exc.message]}}
+                continue
+            results[index] = _logged("created", interaction) if created else interaction
+        creates, repeats = [], []
+    for index, interaction, _contacts, _companies in creates:
+        results[index] = _logged("created", interaction)
+    for index, interaction in repeats:  # shown: it concerns records just checked to be visible
+        results[index] = _logged("duplicate", interaction)
+    # A duplicate of an interaction the actor cannot see is reported without its id.
+    stored_ones = [r for r in results if isinstance(r, Interaction)]
+    visible = _visible_interactions(actor, [r.pk for r in stored_ones])
+    return [_logged("duplicate", r, shown=r.pk in visible) if isinstance(r, Interaction) else r for r in results]
+
+
+def _logged(status: str, interaction: Interaction, *, shown: bool = True) -> dict[str, Any]:
+    return {"status": status, "id": interaction.pk if shown else None, "errors": {}}
+
+
+def _visible_interactions(actor, ids) -> set[int]:
+    """The interactions among ``ids`` concerning a contact or company the actor may see (as
+    ``selectors.interaction_queryset``), in three queries however many."""
+    if not ids:
+        return set()
+    links = list(
+        InteractionLink.objects.filter(interaction_id__in=set(ids)).values_list(
+            "interaction_id", "contact_id", "company_id"
+        )
+    )
+    contacts = contact_selectors.visible_ids(actor=actor, object_type="contact", ids={c for _, c, _ in links if c})
+    companies = contact_selectors.visible_ids(actor=actor, object_type="company", ids={c for _, _, c in links if c})
+    return {i for i, contact, company in links if contact in contacts or company in companies}
 
 
 def interaction_visible(actor, interaction: Interaction) -> bool:
-    from .selectors import interaction_queryset
-
-    return interaction_queryset(actor=actor).filter(pk=interaction.pk).exists()
+    return interaction.pk in _visible_interactions(actor, [interaction.pk])
 
 
 # --- notes -----------------------------------------------------------------------------------------------
@@ -325,6 +416,11 @@ def _assignee_team(*, data: dict, task: Task | None, actor) -> tuple[int | None,
     return assignee_id, team_id
 
 
+def _completed_at(status: str, before):
+    """When a task in ``status`` was completed: None while it is open, else its earlier completion or now."""
+    return None if status in OPEN_STATUSES else (before or timezone.now())
+
+
 def _ensure_assignable(actor, assignee_id, team_id) -> None:
     if not access.can_assign(actor, "task", owner_id=assignee_id, team_id=team_id):
         raise PermissionDenied("You may not give a task to this person or team.")
@@ -338,7 +434,7 @@ def task_create(*, actor, data: dict[str, Any]) -> Task:
     _ensure_assignable(actor, assignee_id, team_id)
     task = Task.objects.create(
         **values, contact_id=contact_id, company_id=company_id, assignee_id=assignee_id, team_id=team_id,
-        created_by=actor,
+        created_by=actor, completed_at=_completed_at(values.get("status", TaskStatus.OPEN), None),
     )  # fmt: skip
     audit.record(actor=actor, action="create", obj=task, changes={
         k: [None, v] for k, v in audit.snapshot(task, TASK_FIELDS).items() if v not in (None, "")
@@ -363,9 +459,7 @@ def task_update(*, actor, task: Task, data: dict[str, Any]) -> Task:
         setattr(task, name, value)
     if "remind_at" in values:
         task.reminded_at = None
-    if "status" in values:
-        done = task.status not in OPEN_STATUSES
-        task.completed_at = (task.completed_at or timezone.now()) if done else None
+    task.completed_at = _completed_at(task.status, task.completed_at)  # also mends a done task that had none
     task.save()
     changes = audit.diff(before, audit.snapshot(task, TASK_FIELDS))
     if changes:

@@ -1,5 +1,5 @@
 """Finding the existing records that incoming data refers to, for updates and upserts (API bulk upsert,
-imports): by record id, external id, email, phone, or for companies by domain or name. One query per
+imports): by record id, external id, email, phone, or for companies by domain or name. One or two queries per
 batch, never one per row.
 
 (Fuzzy duplicate detection is the identity app's job; this is exact matching on normalized keys.)
@@ -12,6 +12,11 @@ from django.db.models.functions import Lower
 
 from .models import CompanyDomain, ContactEmail, ContactPhone
 
+_IDENTIFIERS = {  # match key: the identifier rows holding it, their column and their record's column
+    "email": (ContactEmail, "email", "contact_id"),
+    "phone": (ContactPhone, "number", "contact_id"),
+    "domain": (CompanyDomain, "domain", "company_id"),
+}
 MATCH_KEYS = {
     "contact": ("id", "external_id", "email", "phone"),
     "company": ("id", "external_id", "domain", "name"),
@@ -51,21 +56,21 @@ def find_existing(object_type: str, match_on: str, keys: Iterable[str], *, withi
     if match_on not in MATCH_KEYS[object_type]:
         raise ValueError(match_on)
     out: dict[str, list[int]] = {}
-    visible = within.values("pk")
     if match_on == "id":
         ids = {int(k) for k in keys if k.isdigit()}
         pairs = within.filter(pk__in=ids).values_list("pk", "pk")
         pairs = [(str(a), b) for a, b in pairs]
     elif match_on == "external_id":
         pairs = within.filter(external_id__in=keys).values_list("external_id", "pk")
-    elif match_on == "email":
-        pairs = ContactEmail.objects.filter(email__in=keys, contact__in=visible).values_list("email", "contact_id")
-    elif match_on == "phone":
-        pairs = ContactPhone.objects.filter(number__in=keys, contact__in=visible).values_list("number", "contact_id")
-    elif match_on == "domain":
-        pairs = CompanyDomain.objects.filter(domain__in=keys, company__in=visible).values_list("domain", "company_id")
-    else:  # name, case-insensitively
+    elif match_on == "name":  # case-insensitively
         pairs = within.annotate(key=Lower("name")).filter(key__in=keys).values_list("key", "pk")
+    else:
+        # The identifiers' records, then which of them are within: two queries by index (a join with the scoped
+        # records would have SQLite walk every record within, however few keys there are).
+        model, column, owner = _IDENTIFIERS[match_on]
+        pairs = list(model.objects.filter(**{f"{column}__in": keys}).order_by().values_list(column, owner))
+        inside = set(within.filter(pk__in={pk for _, pk in pairs}).values_list("pk", flat=True)) if pairs else set()
+        pairs = [(key, pk) for key, pk in pairs if pk in inside]
     for key, pk in pairs:
         ids = out.setdefault(key, [])
         if pk not in ids:

@@ -123,7 +123,9 @@ def clean_email(value) -> str:
     email = clean_text(value, max_length=320).lower()
     if not email:
         return ""
-    if len(email) <= 254 and _PLAIN_EMAIL.fullmatch(email) and len(email.partition("@")[0]) <= 64:
+    local, _, domain = email.partition("@")
+    # Domains with "--" (IDNA's "xn--" and the labels it reserves) are left to the library's rules.
+    if len(email) <= 254 and len(local) <= 64 and "--" not in domain and _PLAIN_EMAIL.fullmatch(email):
         return email
     try:
         result = validate_email(email, check_deliverability=False)

@@ -63,11 +63,33 @@ def record(
     actor_label: str | None = None,
 ) -> AuditEntry:
     """Append one entry. ``object_type`` defaults to the model's access type or its model name."""
+    made = entry(actor=actor, action=action, obj=obj, object_type=object_type, changes=changes,
+                 object_repr=object_repr, actor_label=actor_label)  # fmt: skip
+    made.save()
+    return made
+
+
+def record_many(entries: Iterable[AuditEntry]) -> None:
+    """Append the entries ``entry()`` made, in a few statements (a bulk write's one entry per record)."""
+    AuditEntry.objects.bulk_create(list(entries), batch_size=500)
+
+
+def entry(
+    *,
+    actor,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    changes: Mapping[str, Any] | None = None,
+    object_repr: str | None = None,
+    actor_label: str | None = None,
+) -> AuditEntry:
+    """The entry ``record`` appends, not saved yet (for ``record_many``)."""
     ctx = context.current()
     if obj is not None and not object_type:
         object_type = getattr(obj, "access_type", obj._meta.model_name)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if authenticated else None,
         actor_label=actor_label if actor_label is not None else (actor.get_username() if authenticated else ""),
         ip=ctx.ip,

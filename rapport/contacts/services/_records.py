@@ -1,45 +1,57 @@
 """What the contact and company services share: owner and team, tags, custom references, required fields,
-completeness, and the audit of multi-valued parts."""
+completeness, and writing what a write plans (``Plan``) for one record or a thousand in a few queries."""
 
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.db.models.functions import Lower
+from django.utils import timezone
 
-from rapport.core.errors import Conflict, validation_error
-from rapport.users import access
-from rapport.users.models import Team, User
+from rapport.core import audit
+from rapport.core.errors import Conflict, PermissionDenied, validation_error
 
 from .. import hooks
 from ..models import Tag
 from ..schema import MANDATORY_CHOICES, RecordSchema, completeness
+from ._context import Context
 
 
-def resolve_owner_team(*, actor, data: dict, current_owner_id=None, current_team_id=None) -> tuple[Any, Any]:
+def ensure_may_write(ctx: Context) -> None:
+    """Someone who may change no record of this kind is refused first, whatever they send (403, not a 422)."""
+    if not ctx.may_write_at_all():
+        raise PermissionDenied()
+
+
+def resolve_owner_team(
+    *, actor, data: dict, current_owner_id=None, current_team_id=None, ctx: Context | None = None
+) -> tuple[Any, Any]:
     """The owner and team ids a write asks for (defaults: the actor, and the owner's team), checked to exist."""
+    ctx = ctx or Context(actor=actor, object_type="")
     errors = {}
     owner_id, team_id = current_owner_id, current_team_id
     if "owner" in data:
         owner_id = data["owner"] or None
         if owner_id is not None:
-            owner = User.objects.filter(pk=owner_id, is_active=True).only("pk", "team_id").first()
-            if owner is None:
+            exists, owner_team = ctx.user_team(owner_id)
+            if not exists:
                 errors["owner"] = "Choose an active user."
             elif "team" not in data:
-                team_id = owner.team_id
+                team_id = owner_team
     if "team" in data:
         team_id = data["team"] or None
-        if team_id is not None and not Team.objects.filter(pk=team_id).exists():
+        if team_id is not None and not ctx.team_exists(team_id):
             errors["team"] = "Choose an existing team."
     if errors:
         raise validation_error(errors)
     return owner_id, team_id
 
 
-def ensure_assignable(*, actor, object_type: str, owner_id, team_id) -> None:
+def ensure_assignable(*, actor, object_type: str, owner_id, team_id, ctx: Context | None = None) -> None:
     """A record may only be given an owner and team that keep it within the actor's write scope."""
-    if not access.can_assign(actor, object_type, owner_id=owner_id, team_id=team_id):
+    ctx = ctx or Context(actor=actor, object_type=object_type)
+    if not ctx.can_assign(owner_id, team_id):
         raise validation_error(
             {"owner": "You may not give a record this owner and team."}, message="This owner and team are out of reach."
         )
@@ -66,18 +78,26 @@ def tags_named(names: list[str]):
     return Tag.objects.annotate(key=Lower("name")).filter(key__in=[n.lower() for n in names])
 
 
-def check_references(schema: RecordSchema, custom: dict, *, actor) -> dict:
+def check_references(ctx: Context, custom: dict) -> dict:
     """Errors for reference custom fields pointing at records that do not exist or are out of sight."""
-    from ..selectors import visible_ids
-
     errors = {}
     for key, value in custom.items():
-        field = schema.custom_by_key.get(key)
-        if field is None or field.field_type != "reference" or value is None:
+        field_ = ctx.schema.custom_by_key.get(key)
+        if field_ is None or field_.field_type != "reference" or value is None:
             continue
-        if not visible_ids(actor=actor, object_type=field.reference_type, ids=[value]):
+        if not ctx.visible(field_.reference_type, [value]):
             errors[f"custom.{key}"] = "Choose an existing, visible record."
     return errors
+
+
+def reference_ids(schema: RecordSchema, custom: dict | None) -> dict[str, set]:
+    """The records the reference custom values of one payload point at, by object type (to look up in advance)."""
+    out: dict[str, set] = {}
+    for key, value in (custom or {}).items() if isinstance(custom, dict) else ():
+        field_ = schema.custom_by_key.get(key)
+        if field_ is not None and field_.field_type == "reference" and isinstance(value, int):
+            out.setdefault(field_.reference_type, set()).add(value)
+    return out
 
 
 def check_required(schema: RecordSchema, present: dict[str, bool], custom: dict) -> dict:
@@ -86,9 +106,9 @@ def check_required(schema: RecordSchema, present: dict[str, bool], custom: dict)
     for name in schema.required:
         if name in labels and not present.get(name):
             errors[name] = f"{labels[name]} is required."
-    for field in schema.custom_fields:
-        if field.required and custom.get(field.key) in (None, "", []):
-            errors[f"custom.{field.key}"] = f"{field.label} is required."
+    for field_ in schema.custom_fields:
+        if field_.required and custom.get(field_.key) in (None, "", []):
+            errors[f"custom.{field_.key}"] = f"{field_.label} is required."
     return errors
 
 
@@ -96,31 +116,171 @@ def score(object_type: str, present: dict[str, bool]) -> int:
     return completeness(object_type, present)
 
 
-def changed(obj: Model, values: dict, fields) -> dict[str, list]:
-    """Apply ``values`` to ``obj`` and return ``{field: [old, new]}`` for what changed."""
-    from rapport.core.audit import _jsonable
+def duplicate(label: str) -> Conflict:
+    return Conflict(
+        "duplicate", f"Another {label} has this external id.", {"external_id": "This external id is taken."}
+    )
 
-    out = {}
-    for name in fields:
-        if name in values:
-            old = getattr(obj, name)
-            new = values[name]
-            if old != new:
-                out[name] = [_jsonable(old), _jsonable(new)]
-                setattr(obj, name, new)
+
+def check_external_id(ctx: Context, record: Model, old: str = "") -> None:
+    """A record may only take an external id no other record has (as things stand in this call)."""
+    if record.external_id != old and not ctx.external_id_free(record.external_id, record):
+        raise duplicate(record.access_type)
+
+
+def lookups(data: dict, schema: RecordSchema) -> dict[str, Any]:
+    """What writing this payload will look up (``Context.prefetch``), so a batch looks it all up at once."""
+    tags = data.get("tags")
+    return {
+        "users": [data["owner"]] if isinstance(data.get("owner"), int) else [],
+        "teams": [data["team"]] if isinstance(data.get("team"), int) else [],
+        "visible": reference_ids(schema, data.get("custom")),
+        "tags": [t for t in tags if isinstance(t, str)] if isinstance(tags, list) else [],
+        "external_ids": [data["external_id"].strip()] if isinstance(data.get("external_id"), str) else [],
+    }
+
+
+def stored_children(pks, *, parent: str, child_models: dict[str, type[Model]], tag_model) -> dict[int, dict]:
+    """The child rows (by kind) and tag names of these records: a query per kind however many records."""
+    out = {pk: {kind: [] for kind in (*child_models, "tags")} for pk in pks}
+    if not out:
+        return out
+    for kind, model in child_models.items():
+        for row in model.objects.filter(**{f"{parent}_id__in": list(out)}):
+            out[getattr(row, f"{parent}_id")][kind].append(row)
+    for pk, name in tag_model.objects.filter(**{f"{parent}_id__in": list(out)}).values_list(
+        f"{parent}_id", "tag__name"
+    ):
+        out[pk]["tags"].append(name)
     return out
 
 
-def reindex(object_type: str, ids) -> None:
-    hooks.records_changed(object_type, list(ids))
+# --- plans: what one write will store ---------------------------------------------------------------
 
 
-def save_unique(record, label: str) -> None:
-    """Save, turning a clash on the unique external id (a concurrent write) into a 409, not a 500."""
-    try:
-        with transaction.atomic():
-            record.save()
-    except IntegrityError:
-        raise Conflict(
-            "duplicate", f"Another {label} has this external id.", {"external_id": "This external id is taken."}
-        ) from None
+@dataclass
+class Plan:
+    """One record's write, decided and checked but not stored yet.
+
+    ``children``: by kind (``emails``...), the rows replacing the record's stored ones (only the kinds that
+    change); ``tags``: the tag names replacing the record's tags (None: unchanged); ``fields``: for an update,
+    the columns that change (empty: nothing to store, no audit entry, nothing to re-index)."""
+
+    obj: Model
+    created: bool
+    changes: dict = field(default_factory=dict)
+    children: dict[str, list[Model]] = field(default_factory=dict)
+    tags: list[str] | None = None
+    fields: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.created or bool(self.fields or self.children or self.tags is not None)
+
+
+def row_values(row: Model, parent: str) -> tuple:
+    """A child row's stored values, without its id and parent: to tell whether rows would change."""
+    return tuple(getattr(row, f.attname) for f in row._meta.concrete_fields if not f.primary_key and f.name != parent)
+
+
+def stored_order(rows: list[Model]) -> list[Model]:
+    """Child rows in the order they read back (primary first, then as written)."""
+    return sorted(rows, key=lambda row: not row.is_primary)
+
+
+def same_rows(stored: list[Model], new: list[Model], parent: str) -> bool:
+    return [row_values(r, parent) for r in stored] == [row_values(r, parent) for r in stored_order(new)]
+
+
+def field_values(obj: Model) -> dict[str, Any]:
+    """Every column of a record but ``updated_at``, to tell which ones an update changes."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.name != "updated_at"}
+
+
+def changed_fields(before: dict[str, Any], obj: Model) -> list[str]:
+    return [name for name, value in field_values(obj).items() if before[name] != value]
+
+
+def audited_changes(obj: Model, before: dict[str, Any], fields: list[str], audited) -> dict[str, list]:
+    """``audit.diff`` of the ``audited`` fields of ``obj`` from the columns it had ``before``: only the
+    ``fields`` that changed can differ, so only those are compared."""
+    names = [name for name in audited if obj._meta.get_field(name).attname in fields]
+    return audit.diff({name: before[obj._meta.get_field(name).attname] for name in names}, audit.snapshot(obj, names))
+
+
+def write(plans: list[Plan], *, object_type: str, actor, child_models: dict[str, type[Model]], tag_model, ctx) -> None:
+    """Store planned creates and updates of one kind of record: a few queries for the lot (records, each kind
+    of child rows, tags), an audit entry per changed record, and one ``records_changed`` call."""
+    model = type(plans[0].obj) if plans else None
+    plans = [p for p in plans if p.changed]
+    if not plans:
+        return
+    parent = object_type
+    creates = [p for p in plans if p.created]
+    updates = [p for p in plans if not p.created]
+    now = timezone.now()
+    if creates:
+        model.objects.bulk_create([p.obj for p in creates])
+    _update_rows(model, [p for p in updates if p.fields], now)
+    stale = [p.obj for p in updates if not p.fields]  # only children or tags change: still a change
+    if stale:
+        model.objects.filter(pk__in=[obj.pk for obj in stale]).update(updated_at=now)
+        for obj in stale:
+            obj.updated_at = now
+    for kind, child_model in child_models.items():
+        replaced = [p.obj.pk for p in updates if kind in p.children]
+        if replaced:
+            child_model.objects.filter(**{f"{parent}_id__in": replaced}).delete()
+        rows = []
+        for p in plans:
+            for row in p.children.get(kind, ()):
+                setattr(row, f"{parent}_id", p.obj.pk)
+                rows.append(row)
+        child_model.objects.bulk_create(rows)
+    tagged = [p for p in plans if p.tags is not None]
+    if tagged:
+        ids = ctx.tag_objects({name for p in tagged for name in p.tags})
+        retagged = [p.obj.pk for p in tagged if not p.created]
+        if retagged:
+            tag_model.objects.filter(**{f"{parent}_id__in": retagged}).delete()
+        tag_model.objects.bulk_create(
+            [tag_model(**{f"{parent}_id": p.obj.pk}, tag_id=ids[name.lower()]) for p in tagged for name in p.tags]
+        )
+    _audit(plans, actor)
+    hooks.records_changed(object_type, [p.obj.pk for p in plans])
+
+
+def _audit(plans: list[Plan], actor) -> None:
+    """An audit entry per record whose audited values changed, written together."""
+    audit.record_many(
+        audit.entry(actor=actor, action="create" if p.created else "update", obj=p.obj, changes=p.changes)
+        for p in plans
+        if p.changes
+    )
+
+
+def _update_rows(model, plans: list[Plan], now) -> None:
+    """Per set of changed columns, one ``UPDATE ... FROM (VALUES ...)`` for all the records that change them (as
+    many statements as the database's parameter limit asks)."""
+    groups: dict[tuple[str, ...], list[Plan]] = {}
+    for p in plans:
+        p.obj.updated_at = now
+        groups.setdefault((*p.fields, "updated_at"), []).append(p)
+    quote, meta = connection.ops.quote_name, model._meta
+    table = quote(meta.db_table)
+    # VALUES columns are named column1, column2... on both databases; PostgreSQL needs their types.
+    cast = (lambda f: f"CAST(%s AS {f.db_type(connection)})") if connection.vendor == "postgresql" else (lambda f: "%s")
+    for names, members in groups.items():
+        fields = [meta.pk, *(meta.get_field(name) for name in names)]
+        sets = ", ".join(f"{quote(f.column)} = v.column{i}" for i, f in enumerate(fields[1:], start=2))
+        row = f"({', '.join(cast(f) for f in fields)})"
+        size = max(1, (connection.features.max_query_params or 65535) // len(fields))
+        for start in range(0, len(members), size):
+            chunk = members[start : start + size]
+            params = [f.get_db_prep_save(getattr(p.obj, f.attname), connection) for p in chunk for f in fields]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET {sets} FROM (VALUES {', '.join([row] * len(chunk))}) AS v "  # noqa: S608
+                    f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
+                    params,
+                )

@@ -1,21 +1,29 @@
-"""Writes of companies: create, update (with a hierarchy that never loops), delete and bulk actions."""
+"""Writes of companies: create, update (with a hierarchy that never loops), delete and bulk actions.
+
+As for contacts, a create or an update is planned (``plan_create``, ``plan_update``) and then written
+(``write``), for one company or many at once."""
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from rapport.core import audit
 from rapport.core.errors import Conflict, validation_error
 from rapport.users import access
+from rapport.users.enums import Feature
 
+from .. import hooks
 from ..clean import COMPANY_SCALARS, clean_company
 from ..models import Address, Company, CompanyDomain, CompanyTag
 from ..schema import RecordSchema
 from . import _records
+from ._context import Context
 
 OBJECT_TYPE = "company"
 AUDITED = (*COMPANY_SCALARS, "phone", "owner_id", "team_id", "parent_id", "custom")
 MAX_DEPTH = 50  # a hierarchy deeper than this is surely a mistake (and would make roll-ups slow)
+CHILDREN = {"domains": CompanyDomain, "addresses": Address}
+EMPTY: dict[str, list] = {kind: [] for kind in CHILDREN}
 
 
 def _present(company: Company, *, addresses) -> dict[str, bool]:
@@ -30,17 +38,15 @@ def _present(company: Company, *, addresses) -> dict[str, bool]:
     }
 
 
-def _check_parent(*, actor, company: Company | None, parent_id) -> int | None:
+def _check_parent(*, ctx: Context, company: Company | None, parent_id) -> int | None:
     if parent_id in (None, ""):
         return None
-    from ..selectors import visible_ids
-
     try:
         parent_id = int(parent_id)
     except (TypeError, ValueError):
         raise validation_error({"parent": "Choose an existing, visible company."}) from None
     unchanged = company is not None and parent_id == company.parent_id  # kept even if the actor cannot see it
-    if not unchanged and not visible_ids(actor=actor, object_type=OBJECT_TYPE, ids=[parent_id]):
+    if not unchanged and not ctx.visible(OBJECT_TYPE, [parent_id]):
         raise validation_error({"parent": "Choose an existing, visible company."})
     # Walk up from the new parent: meeting the company itself would make a loop.
     current, depth = parent_id, 0
@@ -54,50 +60,61 @@ def _check_parent(*, actor, company: Company | None, parent_id) -> int | None:
     return parent_id
 
 
-def _validate(*, actor, data: dict, schema: RecordSchema, partial: bool) -> dict:
-    values, errors = clean_company(data, schema=schema, partial=partial)
+def lookups(data: dict, schema: RecordSchema) -> dict[str, Any]:
+    """What writing this payload will look up (``Context.prefetch``), its parent too."""
+    out = _records.lookups(data, schema)
+    if isinstance(data.get("parent"), int):
+        out["visible"].setdefault(OBJECT_TYPE, set()).add(data["parent"])
+    return out
+
+
+def _validate(*, ctx: Context, data: dict, partial: bool) -> dict:
+    values, errors = clean_company(data, schema=ctx.schema, partial=partial)
     if not partial and not values.get("name"):
         errors.setdefault("name", "This field is required.")
     if partial and "name" in values and not values["name"]:
         errors.setdefault("name", "This field is required.")
     if "custom" in values:
-        errors.update(_records.check_references(schema, values["custom"], actor=actor))
+        errors.update(_records.check_references(ctx, values["custom"]))
     if errors:
         raise validation_error(errors)
     return values
 
 
-def _replace_children(company: Company, values: dict) -> None:
+def _new_children(company: Company, values: dict) -> dict[str, list]:
+    """The child rows the payload replaces (by kind), with the primary domain copied onto the company."""
+    rows: dict[str, list] = {}
     if "domains" in values:
-        company.domains.all().delete()
-        CompanyDomain.objects.bulk_create(CompanyDomain(company=company, **d) for d in values["domains"])
+        rows["domains"] = [CompanyDomain(**d) for d in values["domains"]]
         company.domain = next((d["domain"] for d in values["domains"] if d["is_primary"]), "")
     if "addresses" in values:
-        company.addresses.all().delete()
-        Address.objects.bulk_create(Address(company=company, **a) for a in values["addresses"])
-    if "tags" in values:
-        company.tags.set(_records.tags_by_name(values["tags"]))
+        rows["addresses"] = [Address(**a) for a in values["addresses"]]
+    return rows
 
 
-def _children_snapshot(company: Company) -> dict[str, Any]:
-    if company.pk is None:
-        return {"domains": [], "addresses": [], "tags": []}
+def stored_children(pks) -> dict[int, dict[str, list]]:
+    """The child rows and tag names of these companies (a query per kind however many)."""
+    return _records.stored_children(pks, parent=OBJECT_TYPE, child_models=CHILDREN, tag_model=CompanyTag)
+
+
+def _snapshot(children: dict[str, list]) -> dict[str, Any]:
+    """What the audit shows of a company's children (as read back after writing them)."""
     return {
-        "domains": [d.domain for d in company.domains.all()],
-        "addresses": [str(a) for a in company.addresses.all()],
-        "tags": sorted(company.tags.values_list("name", flat=True)),
+        "domains": [d.domain for d in _records.stored_order(children["domains"])],
+        "addresses": [str(a) for a in _records.stored_order(children["addresses"])],
+        "tags": sorted(children.get("tags", ())),
     }
 
 
-def _finish(company: Company, schema: RecordSchema) -> dict:
-    children = _children_snapshot(company)
-    present = _present(company, addresses=children["addresses"])
-    errors = _records.check_required(schema, present, company.custom)
+def _check(company: Company, ctx: Context, children: dict[str, list]) -> dict[str, Any]:
+    """Required fields and completeness; returns the children's snapshot."""
+    after = _snapshot(children)
+    present = _present(company, addresses=after["addresses"])
+    errors = _records.check_required(ctx.schema, present, company.custom)
     if errors:
         raise validation_error(errors)
     company.completeness = _records.score(OBJECT_TYPE, present)
-    _records.save_unique(company, "company")
-    return children
+    return after
 
 
 def _set_scalars(company: Company, values: dict) -> None:
@@ -106,57 +123,101 @@ def _set_scalars(company: Company, values: dict) -> None:
             setattr(company, name, values[name])
 
 
-@transaction.atomic
-def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
-    schema = schema or RecordSchema.load(OBJECT_TYPE)
-    values = _validate(actor=actor, data=data, schema=schema, partial=False)
+def plan_create(ctx: Context, data: dict[str, Any]) -> _records.Plan:
+    """A new company, checked as ``company_create`` checks it, not stored yet."""
+    actor = ctx.actor
+    _records.ensure_may_write(ctx)
+    values = _validate(ctx=ctx, data=data, partial=False)
     owner_id, team_id = _records.resolve_owner_team(
-        actor=actor, data={"owner": actor.pk, **{k: data[k] for k in ("owner", "team") if k in data}}
+        actor=actor, ctx=ctx, data={"owner": actor.pk, **{k: data[k] for k in ("owner", "team") if k in data}}
     )
-    _records.ensure_assignable(actor=actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id)
+    _records.ensure_assignable(actor=ctx.actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id, ctx=ctx)
     company = Company(owner_id=owner_id, team_id=team_id, created_by=actor if actor and actor.pk else None)
     _set_scalars(company, values)
-    company.parent_id = _check_parent(actor=actor, company=None, parent_id=data.get("parent"))
+    company.parent_id = _check_parent(ctx=ctx, company=None, parent_id=data.get("parent"))
     company.custom = {k: v for k, v in values["custom"].items() if v is not None}
-    _records.save_unique(company, "company")
-    _replace_children(company, values)
-    children = _finish(company, schema)
-    audit.record(actor=actor, action="create", obj=company, changes={
+    _records.check_external_id(ctx, company)
+    rows = _new_children(company, values)
+    after = _check(company, ctx, {**EMPTY, **rows})
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(tags or [])
+    changes = {
         **{k: [None, v] for k, v in audit.snapshot(company, AUDITED).items() if v not in ("", None, False, {}, [])},
-        **{k: [None, v] for k, v in children.items() if v},
-    })  # fmt: skip
-    _records.reindex(OBJECT_TYPE, [company.pk])
-    return company
+        **{k: [None, v] for k, v in after.items() if v},
+    }
+    ctx.claim_external_id("", company.external_id, company)  # last: only a record that will be written holds it
+    return _records.Plan(company, created=True, changes=changes, children=rows, tags=tags)
 
 
-@transaction.atomic
-def company_update(*, actor, company: Company, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
-    access.ensure_can_write(actor, company)
-    company = Company.objects.select_for_update().get(pk=company.pk)
-    schema = schema or RecordSchema.load(OBJECT_TYPE)
-    values = _validate(actor=actor, data=data, schema=schema, partial=True)
-    before = audit.snapshot(company, AUDITED)
-    children_before = _children_snapshot(company)
+def plan_update(ctx: Context, company: Company, data: dict[str, Any], stored: dict[str, list]) -> _records.Plan:
+    """The changes ``data`` makes to ``company`` (read for update, with its ``stored`` children), checked as
+    ``company_update`` checks them, not stored yet; the caller checked that the actor may change it."""
+    values = _validate(ctx=ctx, data=data, partial=True)
+    columns = _records.field_values(company)
+    children_before = _snapshot(stored)
     if "owner" in data or "team" in data:
         owner_id, team_id = _records.resolve_owner_team(
-            actor=actor, data=data, current_owner_id=company.owner_id, current_team_id=company.team_id
+            actor=ctx.actor, ctx=ctx, data=data, current_owner_id=company.owner_id, current_team_id=company.team_id
         )
-        _records.ensure_assignable(actor=actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id)
+        _records.ensure_assignable(
+            actor=ctx.actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id, ctx=ctx
+        )
         company.owner_id, company.team_id = owner_id, team_id
     if "parent" in data:
-        company.parent_id = _check_parent(actor=actor, company=company, parent_id=data["parent"])
+        company.parent_id = _check_parent(ctx=ctx, company=company, parent_id=data["parent"])
+    old_external_id = company.external_id
     _set_scalars(company, values)
     if "custom" in values:
         merged = {**company.custom, **values["custom"]}
         company.custom = {k: v for k, v in merged.items() if v is not None}
-    _replace_children(company, values)
-    children = _finish(company, schema)
-    changes = audit.diff(before, audit.snapshot(company, AUDITED))
-    changes.update({k: [children_before[k], v] for k, v in children.items() if v != children_before[k]})
-    if changes:
-        audit.record(actor=actor, action="update", obj=company, changes=changes)
-    _records.reindex(OBJECT_TYPE, [company.pk])
-    return company
+    rows = _new_children(company, values)
+    after = _check(company, ctx, {**stored, **rows})
+    _records.check_external_id(ctx, company, old=old_external_id)
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(stored["tags"] if tags is None else tags)
+    ctx.claim_external_id(old_external_id, company.external_id, company)
+    fields = _records.changed_fields(columns, company)
+    changes = _records.audited_changes(company, columns, fields, AUDITED)
+    changes.update({k: [children_before[k], v] for k, v in after.items() if v != children_before[k]})
+    return _records.Plan(
+        company,
+        created=False,
+        changes=changes,
+        children={k: v for k, v in rows.items() if not _records.same_rows(stored[k], v, "company")},
+        tags=tags if tags is not None and sorted(tags) != sorted(stored["tags"]) else None,
+        fields=fields,
+    )
+
+
+def write(ctx: Context, plans: list[_records.Plan]) -> None:
+    """Store planned companies (see ``_records.write``)."""
+    _records.write(plans, object_type=OBJECT_TYPE, actor=ctx.actor, child_models=CHILDREN, tag_model=CompanyTag,
+                   ctx=ctx)  # fmt: skip
+
+
+def _write_one(ctx: Context, plan: _records.Plan) -> Company:
+    try:
+        with transaction.atomic():
+            write(ctx, [plan])
+    except IntegrityError:  # the external id, taken by a concurrent write since it was checked
+        raise _records.duplicate("company") from None
+    return plan.obj
+
+
+@transaction.atomic
+def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
+    return _write_one(ctx, plan_create(ctx, data))
+
+
+@transaction.atomic
+def company_update(*, actor, company: Company, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
+    """Change what ``data`` holds; an update that changes nothing stores nothing (no audit entry, same
+    ``updated_at``)."""
+    access.ensure_can_write(actor, company)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
+    return _write_one(ctx, plan_update(ctx, company, data, stored_children([company.pk])[company.pk]))
 
 
 @transaction.atomic
@@ -175,7 +236,7 @@ def company_delete(*, actor, company: Company) -> None:
         child.save(update_fields=["parent", "updated_at"])
         audit.record(actor=actor, action="update", obj=child, changes={"parent_id": [pk, company.parent_id]})
     company.delete()
-    _records.reindex(OBJECT_TYPE, [pk, *(c.pk for c in children)])
+    hooks.records_changed(OBJECT_TYPE, [pk, *(c.pk for c in children)])
 
 
 def _writable(actor, ids) -> list[int]:
@@ -186,12 +247,13 @@ def _writable(actor, ids) -> list[int]:
 
 @transaction.atomic
 def companies_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
+    access.ensure_feature(actor, Feature.BULK)
     if not data or set(data) - {"owner", "team"}:
         raise validation_error({"__all__": "Bulk updates of companies set owner or team."})
-    schema = RecordSchema.load(OBJECT_TYPE)
-    targets = list(Company.objects.filter(pk__in=_writable(actor, ids)).order_by("pk"))
-    for company in targets:
-        company_update(actor=actor, company=company, data=data, schema=schema)
+    targets = list(Company.objects.select_for_update().filter(pk__in=_writable(actor, ids)).order_by("pk"))
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE)
+    stored = stored_children([c.pk for c in targets])
+    write(ctx, [plan_update(ctx, company, data, stored[company.pk]) for company in targets])
     return len(targets)
 
 
@@ -199,6 +261,7 @@ def companies_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int
 def companies_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: list[str] = ()) -> int:
     from ..clean import clean_tags
 
+    access.ensure_feature(actor, Feature.BULK)
     errors = {}
     add, remove = clean_tags(list(add), errors), clean_tags(list(remove), errors)
     if errors or not (add or remove):
@@ -215,13 +278,15 @@ def companies_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: li
         CompanyTag.objects.filter(company_id__in=targets, tag__in=_records.tags_named(remove)).delete()
     for company in Company.objects.filter(pk__in=targets).only("pk", "name"):
         audit.record(actor=actor, action="update", obj=company, changes={"tags": {"added": add, "removed": remove}})
-    _records.reindex(OBJECT_TYPE, targets)
+    hooks.records_changed(OBJECT_TYPE, targets)
     return len(targets)
 
 
 @transaction.atomic
 def companies_bulk_delete(*, actor, ids: list[int]) -> int:
+    access.ensure_feature(actor, Feature.BULK)
     targets = list(Company.objects.filter(pk__in=_writable(actor, ids)))
-    for company in targets:
-        company_delete(actor=actor, company=company)
+    with hooks.batch():
+        for company in targets:
+            company_delete(actor=actor, company=company)
     return len(targets)

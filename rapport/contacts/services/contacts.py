@@ -1,22 +1,30 @@
-"""Writes of contacts: create, update, delete and the bulk actions of the lists."""
+"""Writes of contacts: create, update, delete and the bulk actions of the lists.
 
+A create or an update is planned (``plan_create``, ``plan_update``: cleaned, checked, its changes worked out)
+and then written (``write``), for one contact or, from the bulk upsert and bulk actions, for many at once."""
+
+from contextlib import suppress
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from rapport.core import audit
 from rapport.core.errors import validation_error
 from rapport.users import access
+from rapport.users.enums import Feature
 
-from .. import normalize
+from .. import hooks, normalize
 from ..clean import CONTACT_SCALARS, clean_contact
 from ..models import Address, Contact, ContactEmail, ContactPhone, ContactTag, Membership
 from ..schema import RecordSchema
 from . import _records
+from ._context import Context
 
 OBJECT_TYPE = "contact"
 AUDITED = (*CONTACT_SCALARS, "owner_id", "team_id", "custom")
+CHILDREN = {"emails": ContactEmail, "phones": ContactPhone, "addresses": Address, "memberships": Membership}
+EMPTY: dict[str, list] = {kind: [] for kind in CHILDREN}
 
 
 def _present(contact: Contact, *, emails, phones, addresses, companies) -> dict[str, bool]:
@@ -34,16 +42,13 @@ def _present(contact: Contact, *, emails, phones, addresses, companies) -> dict[
     }
 
 
-def _clean_memberships(value, *, actor, errors: dict, contact: Contact | None = None) -> list[dict] | None:
+def _clean_memberships(value, *, ctx: Context, errors: dict, linked=()) -> list[dict] | None:
     """``[{"company": id, "role": str, "is_primary": bool}]``, companies checked to be visible (or already
-    linked: a membership of a company the actor cannot see is kept as it is, not refused)."""
+    ``linked``: a membership of a company the actor cannot see is kept as it is, not refused)."""
     if value is None:
         return None
-    if not isinstance(value, list | tuple):
-        value = [value]
     items = []
-    for i, item in enumerate(value):
-        item = item if isinstance(item, dict) else {"company": item}
+    for i, item in enumerate(_membership_items(value)):
         try:
             company_id = int(item.get("company") or item.get("company_id") or 0)
             role = normalize.clean_text(item.get("role"), max_length=150)
@@ -51,11 +56,7 @@ def _clean_memberships(value, *, actor, errors: dict, contact: Contact | None = 
             errors[f"companies[{i}]"] = "Give a company id and an optional role."
             continue
         items.append({"company": company_id, "role": role, "is_primary": bool(item.get("is_primary"))})
-    from ..selectors import visible_ids
-
-    visible = visible_ids(actor=actor, object_type="company", ids=[i["company"] for i in items])
-    if contact is not None and contact.pk:
-        visible |= set(contact.memberships.values_list("company_id", flat=True))
+    visible = ctx.visible("company", [i["company"] for i in items]) | set(linked)
     out, seen = [], set()
     for i, item in enumerate(items):
         if item["company"] not in visible:
@@ -72,13 +73,31 @@ def _clean_memberships(value, *, actor, errors: dict, contact: Contact | None = 
     return out
 
 
-def _validate(*, actor, data: dict, schema: RecordSchema, partial: bool, contact=None) -> tuple[dict, list | None]:
-    values, errors = clean_contact(data, schema=schema, partial=partial)
+def _membership_items(value) -> list[dict]:
+    if not isinstance(value, list | tuple):
+        value = [value]
+    return [item if isinstance(item, dict) else {"company": item} for item in value]
+
+
+def lookups(data: dict, schema: RecordSchema) -> dict[str, Any]:
+    """What writing this payload will look up (``Context.prefetch``), its companies too."""
+    out = _records.lookups(data, schema)
+    companies = out["visible"].setdefault("company", set())
+    if data.get("companies") is not None:
+        for item in _membership_items(data["companies"]):
+            with suppress(TypeError, ValueError):
+                companies.add(int(item.get("company") or item.get("company_id") or 0))
+    return out
+
+
+def _validate(*, ctx: Context, data: dict, partial: bool, stored: dict | None = None) -> tuple[dict, list | None]:
+    values, errors = clean_contact(data, schema=ctx.schema, partial=partial)
     memberships = None
     if "companies" in data:
-        memberships = _clean_memberships(data["companies"], actor=actor, errors=errors, contact=contact)
+        linked = [m.company_id for m in stored["memberships"]] if stored else ()
+        memberships = _clean_memberships(data["companies"], ctx=ctx, errors=errors, linked=linked)
     if "custom" in values:
-        errors.update(_records.check_references(schema, values["custom"], actor=actor))
+        errors.update(_records.check_references(ctx, values["custom"]))
     if errors:
         raise validation_error(errors)
     return values, memberships
@@ -97,64 +116,64 @@ def _apply_derived(contact: Contact, values: dict, *, actor, old_stage: str, old
         contact.stance_set_at = timezone.now() if contact.stance else None
 
 
-def _replace_children(contact: Contact, values: dict, memberships: list | None) -> None:
+def _new_children(contact: Contact, values: dict, memberships: list | None) -> dict[str, list]:
+    """The child rows the payload replaces (by kind), with the primary ones copied onto the contact."""
+    rows: dict[str, list] = {}
     if "emails" in values:
-        contact.emails.all().delete()
-        ContactEmail.objects.bulk_create(ContactEmail(contact=contact, **e) for e in values["emails"])
+        rows["emails"] = [ContactEmail(**e) for e in values["emails"]]
         contact.email = next((e["email"] for e in values["emails"] if e["is_primary"]), "")
     if "phones" in values:
-        contact.phones.all().delete()
-        ContactPhone.objects.bulk_create(ContactPhone(contact=contact, **p) for p in values["phones"])
+        rows["phones"] = [ContactPhone(**p) for p in values["phones"]]
         contact.phone = next((p["number"] for p in values["phones"] if p["is_primary"]), "")
     if "addresses" in values:
-        contact.addresses.all().delete()
-        Address.objects.bulk_create(Address(contact=contact, **a) for a in values["addresses"])
+        rows["addresses"] = [Address(**a) for a in values["addresses"]]
     if memberships is not None:
-        contact.memberships.all().delete()
-        Membership.objects.bulk_create(
-            Membership(contact=contact, company_id=m["company"], role=m["role"], is_primary=m["is_primary"])
-            for m in memberships
-        )
+        rows["memberships"] = [
+            Membership(company_id=m["company"], role=m["role"], is_primary=m["is_primary"]) for m in memberships
+        ]
         contact.company_id = next((m["company"] for m in memberships if m["is_primary"]), None)
-    if "tags" in values:
-        contact.tags.set(_records.tags_by_name(values["tags"]))
+    return rows
 
 
-def _children_snapshot(contact: Contact) -> dict[str, Any]:
-    if contact.pk is None:
-        return {"emails": [], "phones": [], "addresses": [], "companies": [], "tags": []}
+def stored_children(pks) -> dict[int, dict[str, list]]:
+    """The child rows and tag names of these contacts (a query per kind however many)."""
+    return _records.stored_children(pks, parent=OBJECT_TYPE, child_models=CHILDREN, tag_model=ContactTag)
+
+
+def _snapshot(children: dict[str, list]) -> dict[str, Any]:
+    """What the audit shows of a contact's children (as read back after writing them)."""
     return {
-        "emails": [e.email for e in contact.emails.all()],
-        "phones": [p.number for p in contact.phones.all()],
-        "addresses": [str(a) for a in contact.addresses.all()],
-        "companies": sorted(contact.memberships.values_list("company_id", flat=True)),
-        "tags": sorted(contact.tags.values_list("name", flat=True)),
+        "emails": [e.email for e in _records.stored_order(children["emails"])],
+        "phones": [p.number for p in _records.stored_order(children["phones"])],
+        "addresses": [str(a) for a in _records.stored_order(children["addresses"])],
+        "companies": sorted(m.company_id for m in children["memberships"]),
+        "tags": sorted(children.get("tags", ())),
     }
 
 
-def _finish(contact: Contact, schema: RecordSchema) -> None:
-    """Required fields, completeness and the final save."""
-    children = _children_snapshot(contact)
+def _check(contact: Contact, ctx: Context, children: dict[str, list]) -> dict[str, Any]:
+    """Required fields and completeness; returns the children's snapshot."""
+    after = _snapshot(children)
     present = _present(
-        contact, emails=children["emails"], phones=children["phones"],
-        addresses=children["addresses"], companies=children["companies"],
+        contact, emails=after["emails"], phones=after["phones"],
+        addresses=after["addresses"], companies=after["companies"],
     )  # fmt: skip
-    errors = _records.check_required(schema, present, contact.custom)
+    errors = _records.check_required(ctx.schema, present, contact.custom)
     if errors:
         raise validation_error(errors)
     contact.completeness = _records.score(OBJECT_TYPE, present)
-    _records.save_unique(contact, "contact")
-    return children
+    return after
 
 
-@transaction.atomic
-def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
-    schema = schema or RecordSchema.load(OBJECT_TYPE)
-    values, memberships = _validate(actor=actor, data=data, schema=schema, partial=False)
+def plan_create(ctx: Context, data: dict[str, Any]) -> _records.Plan:
+    """A new contact, checked as ``contact_create`` checks it, not stored yet."""
+    actor = ctx.actor
+    _records.ensure_may_write(ctx)
+    values, memberships = _validate(ctx=ctx, data=data, partial=False)
     owner_id, team_id = _records.resolve_owner_team(
-        actor=actor, data={"owner": actor.pk, **{k: data[k] for k in ("owner", "team") if k in data}}
+        actor=actor, ctx=ctx, data={"owner": actor.pk, **{k: data[k] for k in ("owner", "team") if k in data}}
     )
-    _records.ensure_assignable(actor=actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id)
+    _records.ensure_assignable(actor=ctx.actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id, ctx=ctx)
     contact = Contact(owner_id=owner_id, team_id=team_id, created_by=actor if actor and actor.pk else None)
     for name in CONTACT_SCALARS:
         setattr(contact, name, values[name])
@@ -165,32 +184,35 @@ def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None =
         if not email:
             raise validation_error({"first_name": "Give at least a name or an email address."})
         contact.display_name = email
-    _records.save_unique(contact, "contact")
-    _replace_children(contact, values, memberships)
-    children = _finish(contact, schema)
-    audit.record(actor=actor, action="create", obj=contact, changes={
+    _records.check_external_id(ctx, contact)
+    rows = _new_children(contact, values, memberships)
+    after = _check(contact, ctx, {**EMPTY, **rows})
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(tags or [])
+    changes = {
         **{k: [None, v] for k, v in audit.snapshot(contact, AUDITED).items() if v not in ("", None, False, {}, [])},
-        **{k: [None, v] for k, v in children.items() if v},
-    })  # fmt: skip
-    _records.reindex(OBJECT_TYPE, [contact.pk])
-    return contact
+        **{k: [None, v] for k, v in after.items() if v},
+    }
+    ctx.claim_external_id("", contact.external_id, contact)  # last: only a record that will be written holds it
+    return _records.Plan(contact, created=True, changes=changes, children=rows, tags=tags)
 
 
-@transaction.atomic
-def contact_update(*, actor, contact: Contact, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
-    access.ensure_can_write(actor, contact)
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    schema = schema or RecordSchema.load(OBJECT_TYPE)
-    values, memberships = _validate(actor=actor, data=data, schema=schema, partial=True, contact=contact)
-    before = audit.snapshot(contact, AUDITED)
-    children_before = _children_snapshot(contact)
+def plan_update(ctx: Context, contact: Contact, data: dict[str, Any], stored: dict[str, list]) -> _records.Plan:
+    """The changes ``data`` makes to ``contact`` (read for update, with its ``stored`` children), checked as
+    ``contact_update`` checks them, not stored yet; the caller checked that the actor may change it."""
+    actor = ctx.actor
+    values, memberships = _validate(ctx=ctx, data=data, partial=True, stored=stored)
+    columns = _records.field_values(contact)
+    children_before = _snapshot(stored)
     if "owner" in data or "team" in data:
         owner_id, team_id = _records.resolve_owner_team(
-            actor=actor, data=data, current_owner_id=contact.owner_id, current_team_id=contact.team_id
+            actor=ctx.actor, ctx=ctx, data=data, current_owner_id=contact.owner_id, current_team_id=contact.team_id
         )
-        _records.ensure_assignable(actor=actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id)
+        _records.ensure_assignable(
+            actor=ctx.actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id, ctx=ctx
+        )
         contact.owner_id, contact.team_id = owner_id, team_id
-    old_stage, old_stance = contact.lifecycle_stage, contact.stance
+    old_stage, old_stance, old_external_id = contact.lifecycle_stage, contact.stance, contact.external_id
     name_changed = False
     for name in CONTACT_SCALARS:
         if name in values:
@@ -202,16 +224,56 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any], schema: Rec
         merged = {**contact.custom, **values["custom"]}
         contact.custom = {k: v for k, v in merged.items() if v is not None}
     _apply_derived(contact, values, actor=actor, old_stage=old_stage, old_stance=old_stance)
-    _replace_children(contact, values, memberships)
+    rows = _new_children(contact, values, memberships)
     if not contact.display_name:
         contact.display_name = contact.email or "—"
-    children = _finish(contact, schema)
-    changes = audit.diff(before, audit.snapshot(contact, AUDITED))
-    changes.update({k: [children_before[k], v] for k, v in children.items() if v != children_before[k]})
-    if changes:
-        audit.record(actor=actor, action="update", obj=contact, changes=changes)
-    _records.reindex(OBJECT_TYPE, [contact.pk])
-    return contact
+    after = _check(contact, ctx, {**stored, **rows})
+    _records.check_external_id(ctx, contact, old=old_external_id)
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(stored["tags"] if tags is None else tags)
+    ctx.claim_external_id(old_external_id, contact.external_id, contact)
+    fields = _records.changed_fields(columns, contact)
+    changes = _records.audited_changes(contact, columns, fields, AUDITED)
+    changes.update({k: [children_before[k], v] for k, v in after.items() if v != children_before[k]})
+    return _records.Plan(
+        contact,
+        created=False,
+        changes=changes,
+        children={k: v for k, v in rows.items() if not _records.same_rows(stored[k], v, "contact")},
+        tags=tags if tags is not None and sorted(tags) != sorted(stored["tags"]) else None,
+        fields=fields,
+    )
+
+
+def write(ctx: Context, plans: list[_records.Plan]) -> None:
+    """Store planned contacts (see ``_records.write``)."""
+    _records.write(plans, object_type=OBJECT_TYPE, actor=ctx.actor, child_models=CHILDREN, tag_model=ContactTag,
+                   ctx=ctx)  # fmt: skip
+
+
+def _write_one(ctx: Context, plan: _records.Plan) -> Contact:
+    try:
+        with transaction.atomic():
+            write(ctx, [plan])
+    except IntegrityError:  # the external id, taken by a concurrent write since it was checked
+        raise _records.duplicate("contact") from None
+    return plan.obj
+
+
+@transaction.atomic
+def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
+    return _write_one(ctx, plan_create(ctx, data))
+
+
+@transaction.atomic
+def contact_update(*, actor, contact: Contact, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
+    """Change what ``data`` holds; an update that changes nothing stores nothing (no audit entry, same
+    ``updated_at``)."""
+    access.ensure_can_write(actor, contact)
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
+    return _write_one(ctx, plan_update(ctx, contact, data, stored_children([contact.pk])[contact.pk]))
 
 
 @transaction.atomic
@@ -220,7 +282,7 @@ def contact_delete(*, actor, contact: Contact) -> None:
     audit.record(actor=actor, action="delete", obj=contact, changes={"display_name": [contact.display_name, None]})
     pk = contact.pk
     contact.delete()
-    _records.reindex(OBJECT_TYPE, [pk])
+    hooks.records_changed(OBJECT_TYPE, [pk])
 
 
 # --- bulk actions (lists) ------------------------------------------------------------------------
@@ -235,22 +297,23 @@ def _writable(actor, ids) -> list[int]:
 
 @transaction.atomic
 def contacts_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
-    """Assign owner/team or set the lifecycle stage of many contacts; returns how many changed."""
+    """Assign owner/team or set the lifecycle stage of many contacts; returns how many were concerned."""
+    access.ensure_feature(actor, Feature.BULK)
     allowed = {"owner", "team", "lifecycle_stage"}
     if not data or set(data) - allowed:
         raise validation_error({"__all__": "Bulk updates set owner, team or lifecycle_stage."})
-    count = 0
-    schema = RecordSchema.load(OBJECT_TYPE)
-    for contact in Contact.objects.filter(pk__in=_writable(actor, ids)).order_by("pk"):
-        contact_update(actor=actor, contact=contact, data=data, schema=schema)
-        count += 1
-    return count
+    targets = list(Contact.objects.select_for_update().filter(pk__in=_writable(actor, ids)).order_by("pk"))
+    ctx = Context(actor=actor, object_type=OBJECT_TYPE)
+    stored = stored_children([c.pk for c in targets])
+    write(ctx, [plan_update(ctx, contact, data, stored[contact.pk]) for contact in targets])
+    return len(targets)
 
 
 @transaction.atomic
 def contacts_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: list[str] = ()) -> int:
     from ..clean import clean_tags
 
+    access.ensure_feature(actor, Feature.BULK)
     errors = {}
     add, remove = clean_tags(list(add), errors), clean_tags(list(remove), errors)
     if errors or not (add or remove):
@@ -267,13 +330,17 @@ def contacts_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: lis
         ContactTag.objects.filter(contact_id__in=targets, tag__in=_records.tags_named(remove)).delete()
     for contact in Contact.objects.filter(pk__in=targets).only("pk", "display_name"):
         audit.record(actor=actor, action="update", obj=contact, changes={"tags": {"added": add, "removed": remove}})
-    _records.reindex(OBJECT_TYPE, targets)
+    hooks.records_changed(OBJECT_TYPE, targets)
     return len(targets)
 
 
 @transaction.atomic
 def contacts_bulk_delete(*, actor, ids: list[int]) -> int:
-    targets = list(Contact.objects.filter(pk__in=_writable(actor, ids)))
+    """Delete the contacts the actor may delete among ``ids`` (an audit entry each, one delete for all)."""
+    access.ensure_feature(actor, Feature.BULK)
+    targets = list(Contact.objects.filter(pk__in=_writable(actor, ids)).only("pk", "display_name"))
     for contact in targets:
-        contact_delete(actor=actor, contact=contact)
+        audit.record(actor=actor, action="delete", obj=contact, changes={"display_name": [contact.display_name, None]})
+    Contact.objects.filter(pk__in=[c.pk for c in targets]).delete()
+    hooks.records_changed(OBJECT_TYPE, [c.pk for c in targets])
     return len(targets)

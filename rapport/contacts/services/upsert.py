@@ -2,8 +2,11 @@
 
 Incoming records are matched to existing ones by one key (``match``: record id, external id, email or phone for
 contacts; id, external id, domain or name for companies) in one query per call, then each record is created or
-updated by the ordinary services (so it is cleaned, checked, audited and indexed like any other write) in its own
-savepoint: a refused record is reported with its errors and the others are kept.
+updated as the ordinary services do it (``plan_create``/``plan_update`` and ``write`` of ``contacts`` and
+``companies``: cleaned, checked, audited and indexed like any other write), each on its own: a refused record is
+reported with its errors and the others are kept. What the records need is looked up once per call, and the records
+that pass are written together (see ``_Upsert``), so a thousand records cost a few dozen queries and an audit
+entry each. Someone who may change no record of the kind is refused the whole call (403).
 
 ``mode``: ``create`` (a record whose key matches an existing one fails as ``exists``), ``update`` (the key must
 match exactly one visible record) or ``upsert`` (update the match, else create). A key matching several records
@@ -18,14 +21,15 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from rapport.core.api_types import MAX_ID
-from rapport.core.errors import ApplicationError, Conflict, validation_error
-from rapport.core.models import AuditEntry
+from rapport.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, validation_error
 
+from .. import hooks
 from ..clean import clean_company, clean_contact
 from ..matching import MATCH_KEYS, find_existing, match_key
+from ..models import Company, Contact
 from ..schema import RecordSchema
-from .companies import company_create, company_update
-from .contacts import contact_create, contact_update
+from . import companies, contacts
+from ._context import Context
 
 MAX_RECORDS = 1000
 MODES = ("create", "update", "upsert")
@@ -56,15 +60,15 @@ class Result:
 @dataclass(frozen=True)
 class _Kind:
     object_type: str
+    model: Any
     clean: Any
-    create: Any
-    update: Any
+    module: Any  # contacts or companies: lookups, stored_children, plan_create, plan_update, write
     label: str
 
 
 _KINDS = {
-    "contact": _Kind("contact", clean_contact, contact_create, contact_update, "contact"),
-    "company": _Kind("company", clean_company, company_create, company_update, "company"),
+    "contact": _Kind("contact", Contact, clean_contact, contacts, "contact"),
+    "company": _Kind("company", Company, clean_company, companies, "company"),
 }
 
 
@@ -139,17 +143,174 @@ def _key(kind: _Kind, match: str, record: dict, schema: RecordSchema) -> tuple[s
     return match_key(kind.object_type, match, values), {}
 
 
-def _last_audit_id() -> int:
-    return AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+def _failure(index: int, exc: Exception, kind: _Kind) -> Result:
+    """The result of a record refused while planned or written (as each is, alone, in its own savepoint)."""
+    if isinstance(exc, ApplicationError):
+        return Result(index, "failed", code=exc.code, errors=exc.fields or {"__all__": [exc.message]})
+    if isinstance(exc, OverflowError):
+        # A custom reference id past 2**63 or a custom date-time UTC cannot hold: the cleaners let those through
+        # for now (see rapport.contacts.api.out_of_range).
+        return Result(index, "failed", code="invalid", errors={"custom": ["A value is out of range."]})
+    # IntegrityError: a new record whose external id is taken by a record out of sight, written meanwhile.
+    conflict = external_id_taken(kind.object_type)
+    return Result(index, "failed", code=conflict.code, errors=conflict.fields)
 
 
-def _changed_since(kind: _Kind, pk: int, marker: int) -> bool:
-    return AuditEntry.objects.filter(pk__gt=marker, object_type=kind.object_type, object_id=str(pk)).exists()
+@dataclass
+class _Item:
+    index: int
+    key: str | None
+    target: int | None  # the record to update; None: create one
+    data: dict
+
+
+class _Upsert:
+    """One call: records are decided in order and written in waves. A wave holds records that touch distinct
+    records and keys, planned one by one (each checked as alone) and written together; a record whose key or
+    target an earlier record of the wave creates or changes starts a new wave, so it sees what that one wrote."""
+
+    def __init__(self, kind: _Kind, actor, records: list, match, mode, schema, keys, results):
+        self.kind, self.actor, self.records, self.match, self.mode = kind, actor, records, match, mode
+        self.schema, self.keys, self.results = schema, keys, results
+        self.key_field = match or "id"  # where a record's matching problems are reported
+        self.ctx = self._context([i for i, r in enumerate(results) if r is None])
+
+    def _context(self, indexes: list[int]) -> Context:
+        """A context that has looked up, at once, what these records will ask for."""
+        ctx = Context(actor=self.actor, object_type=self.kind.object_type, schema=self.schema)
+        wanted: dict[str, Any] = {"users": [], "teams": [], "visible": {}, "tags": [], "external_ids": []}
+        for index in indexes:
+            for name, values in self.kind.module.lookups(self.records[index], self.schema).items():
+                if name == "visible":
+                    for object_type, ids in values.items():
+                        wanted["visible"].setdefault(object_type, set()).update(ids)
+                else:
+                    wanted[name] += values
+        if self.match == "external_id":
+            wanted["external_ids"] += [self.keys[i] for i in indexes if self.keys[i]]
+        ctx.prefetch(**wanted)
+        return ctx
+
+    def find(self) -> None:
+        """Every key's records within what the actor may see: one query (or none, by external id: the context's
+        look-up of external ids, which is not limited to what the actor sees, says), and one more to check."""
+        from ..selectors import company_queryset, contact_queryset
+
+        visible = (contact_queryset if self.kind.object_type == "contact" else company_queryset)(actor=self.actor)
+        keys = [k for k in self.keys if k]
+        if self.match == "external_id":
+            found = {k: [pk] for k in keys if isinstance(pk := self.ctx.external_ids.get(k), int)}
+        else:
+            found = find_existing(self.kind.object_type, self.match, keys, within=visible) if self.match else {}
+        ids = {pk for pks in found.values() for pk in pks}
+        self.visible = set(visible.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+        self.found = found
+
+    def run(self) -> None:
+        wave: list[_Item] = []
+        keys, targets = set(), set()  # those of the wave
+        for index, record in enumerate(self.records):
+            if self.results[index] is not None:
+                continue
+            key = self.keys[index]
+            if key and key in keys:
+                wave, keys, targets = self.flush(wave), set(), set()
+            matches = [pk for pk in self.found.get(key, []) if pk in self.visible] if key else []
+            result = self._refusal(index, key, matches)
+            if result is not None:
+                self.results[index] = result
+                continue
+            target = matches[0] if matches else None
+            if target is not None and target in targets:
+                wave, keys, targets = self.flush(wave), set(), set()
+            wave.append(_Item(index, key, target, {k: v for k, v in record.items() if k != "id"}))
+            keys.add(key)
+            targets.add(target)
+        self.flush(wave)
+
+    def _refusal(self, index: int, key, matches: list[int]) -> Result | None:
+        label, key_field = self.kind.label, self.key_field
+        if len(matches) > 1:
+            return Result(index, "failed", code="ambiguous", errors={
+                key_field: [f"{len(matches)} {label} records match; make the key unique or match on another."]
+            })  # fmt: skip
+        if self.mode == "create" and matches:
+            return Result(index, "failed", matches[0], "exists", {
+                key_field: [f"A {label} with this {key_field.replace('_', ' ')} exists already."]
+            })  # fmt: skip
+        if not matches and (self.mode == "update" or (self.match == "id" and key)):
+            problem = "No visible record matches." if key else f"Give the {key_field.replace('_', ' ')} to match."
+            return Result(index, "failed", code="not_found" if key else "invalid", errors={key_field: [problem]})
+        return None
+
+    def flush(self, wave: list[_Item]) -> list[_Item]:
+        """Plan the wave's records one by one, then write those that pass together; returns a new wave."""
+        if not wave:
+            return []
+        planned = self._plan(wave, self.ctx)
+        try:
+            with transaction.atomic():
+                self.kind.module.write(self.ctx, [plan for _, plan in planned])
+        except (IntegrityError, OverflowError):
+            # One record could not be written (a record written meanwhile by another request took its external
+            # id, a value the database cannot hold): write them one by one, each in its own savepoint.
+            for item, _plan in planned:
+                self._one_by_one(item)
+            self.ctx = self._context([i for i, r in enumerate(self.results) if r is None])  # its tags were undone
+            return []
+        for item, plan in planned:
+            self._done(item, plan)
+        return []
+
+    def _plan(self, wave: list[_Item], ctx: Context) -> list[tuple[_Item, Any]]:
+        from ..selectors import writable_ids
+
+        module, model = self.kind.module, self.kind.model
+        pks = [item.target for item in wave if item.target is not None]
+        locked = model.objects.select_for_update().in_bulk(pks) if pks else {}
+        writable = set(writable_ids(actor=self.actor, object_type=self.kind.object_type, ids=pks)) if pks else set()
+        stored = module.stored_children(pks)
+        planned = []
+        for item in wave:
+            try:
+                if item.target is None:
+                    plan = module.plan_create(ctx, item.data)
+                elif item.target not in locked:
+                    raise NotFound()  # deleted since it was found
+                elif item.target not in writable:
+                    raise PermissionDenied()  # visible (it matched) but not the actor's to change
+                else:
+                    plan = module.plan_update(ctx, locked[item.target], item.data, stored[item.target])
+            except (ApplicationError, OverflowError) as exc:
+                self.results[item.index] = _failure(item.index, exc, self.kind)
+                continue
+            planned.append((item, plan))
+        return planned
+
+    def _one_by_one(self, item: _Item) -> None:
+        ctx = Context(actor=self.actor, object_type=self.kind.object_type, schema=self.schema)
+        try:
+            with transaction.atomic():
+                planned = self._plan([item], ctx)
+                if planned:
+                    self.kind.module.write(ctx, [planned[0][1]])
+        except (ApplicationError, OverflowError, IntegrityError) as exc:
+            self.results[item.index] = _failure(item.index, exc, self.kind)
+            return
+        if planned:
+            self._done(item, planned[0][1])
+
+    def _done(self, item: _Item, plan) -> None:
+        obj = plan.obj
+        status = "created" if plan.created else "updated" if plan.changed else "unchanged"
+        self.results[item.index] = Result(item.index, status, obj.pk)
+        if plan.created:
+            self.visible.add(obj.pk)
+            if item.key:  # a later record with the same key updates this one
+                self.found[item.key] = [obj.pk]
 
 
 def _upsert(kind: _Kind, *, actor, records: list, match, mode, rejected) -> list[dict[str, Any]]:
-    from ..selectors import company_queryset, contact_queryset
-
     _check_call(kind, records, match, mode)
     schema = RecordSchema.load(kind.object_type)
     results: list[Result | None] = [None] * len(records)
@@ -163,61 +324,8 @@ def _upsert(kind: _Kind, *, actor, records: list, match, mode, rejected) -> list
             keys[index], errors = _key(kind, match, record, schema)
             if errors:
                 results[index] = Result(index, "failed", code="invalid", errors=errors)
-
-    # One query finds every key's records, one more loads them: within what the actor may see.
-    visible = (contact_queryset if kind.object_type == "contact" else company_queryset)(actor=actor)
-    found = find_existing(kind.object_type, match, [k for k in keys if k], within=visible) if match else {}
-    objects = visible.in_bulk({pk for ids in found.values() for pk in ids})
-    key_field = match or "id"  # where a record's matching problems are reported
-
-    for index, record in enumerate(records):
-        if results[index] is not None:
-            continue
-        key = keys[index]
-        matches = [pk for pk in found.get(key, []) if pk in objects] if key else []
-        data = {k: v for k, v in record.items() if k != "id"}
-        if len(matches) > 1:
-            results[index] = Result(index, "failed", code="ambiguous", errors={
-                key_field: [f"{len(matches)} {kind.label} records match; make the key unique or match on another."]
-            })  # fmt: skip
-            continue
-        if mode == "create" and matches:
-            results[index] = Result(index, "failed", matches[0], "exists", {
-                key_field: [f"A {kind.label} with this {key_field.replace('_', ' ')} exists already."]
-            })  # fmt: skip
-            continue
-        if not matches and (mode == "update" or (match == "id" and key)):
-            problem = "No visible record matches." if key else f"Give the {key_field.replace('_', ' ')} to match."
-            results[index] = Result(
-                index, "failed", code="not_found" if key else "invalid", errors={key_field: [problem]}
-            )
-            continue
-        try:
-            with transaction.atomic():
-                if matches:
-                    obj = objects[matches[0]]
-                    marker = _last_audit_id()
-                    obj = kind.update(actor=actor, **{kind.object_type: obj}, data=data, schema=schema)
-                    status = "updated" if _changed_since(kind, obj.pk, marker) else "unchanged"
-                else:
-                    obj = kind.create(actor=actor, data=data, schema=schema)
-                    status = "created"
-                    if key:  # a later record with the same key updates this one
-                        found[key] = [obj.pk]
-                    objects[obj.pk] = obj
-        except ApplicationError as exc:
-            results[index] = Result(index, "failed", code=exc.code, errors=exc.fields or {"__all__": [exc.message]})
-            continue
-        except OverflowError:
-            # A custom reference id past 2**63 or a custom date-time UTC cannot hold: the cleaners let those
-            # through for now (see rapport.contacts.api.out_of_range).
-            results[index] = Result(index, "failed", code="invalid", errors={"custom": ["A value is out of range."]})
-            continue
-        except IntegrityError:
-            # contact_create/company_create let the unique external id's IntegrityError of their first save through
-            # (a new record whose external id is taken by a record out of sight); the savepoint undid the record.
-            exc = external_id_taken(kind.object_type)
-            results[index] = Result(index, "failed", code=exc.code, errors=exc.fields)
-            continue
-        results[index] = Result(index, status, obj.pk)
+    with hooks.batch():
+        call = _Upsert(kind, actor, records, match, mode, schema, keys, results)
+        call.find()
+        call.run()
     return [result.as_dict() for result in results]

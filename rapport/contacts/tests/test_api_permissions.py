@@ -153,12 +153,13 @@ def test_delete(client, login, role_key, relation, object_type):
 @pytest.mark.parametrize("object_type", OBJECT_TYPES)
 def test_create(client, login, role_key, relation, object_type):
     """A new record owned by the actor, a teammate or a stranger: allowed within the write scope, else 422 naming
-    the owner, to whom the actor may not give records (read-only users too: they may give records to nobody)."""
+    the owner, to whom the actor may not give records; read-only users may create nothing: 403 before their input
+    is even read."""
     world = login(role_key)
     owner = {"own": world.actor, "team": world.mate, "other": world.stranger}[relation]
     name = {"contact": "first_name", "company": "name"}[object_type]
     write = scope(role_key, "write")
-    expected = 201 if reaches(write, relation) else 422
+    expected = 201 if reaches(write, relation) else 403 if write == "none" else 422
     before = db_state()
     response = client.post(
         OBJECT_TYPES[object_type], {name: "Created", "owner_id": owner.pk}, content_type="application/json"
