@@ -229,6 +229,10 @@ TIME_ZONE = env.str("TIME_ZONE", default="UTC")  # default display zone; storage
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US").upper()
 # Largest file an import accepts, in megabytes (uploads stream to disk; this bounds the disk they use).
 IMPORT_MAX_UPLOAD_MB = env.int("IMPORT_MAX_UPLOAD_MB", default=500)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=5000)  # rows per transaction of an import run
+# Processes that clean rows while the run's own process reads and writes; unset: one per CPU but one, at most 4.
+IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
+IMPORT_POOL_MIN_ROWS = env.int("IMPORT_POOL_MIN_ROWS", default=50_000)  # smaller files: cleaned in-process
 USE_I18N = True
 USE_TZ = True
 

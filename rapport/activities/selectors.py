@@ -63,10 +63,18 @@ def interaction_queryset(*, actor) -> QuerySet:
 
 
 def interaction_get(*, actor, pk) -> Interaction:
+    """One interaction, if it concerns a record the actor may see: checked through its own links (asking
+    ``interaction_queryset`` would gather every interaction the actor may see)."""
     try:
-        return interaction_queryset(actor=actor).prefetch_related("links").get(pk=pk)
+        interaction = Interaction.objects.prefetch_related("links").get(pk=pk)
     except (Interaction.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+    links = interaction.links.all()
+    for object_type, field in (("contact", "contact_id"), ("company", "company_id")):
+        ids = {getattr(link, field) for link in links} - {None}
+        if ids and contact_selectors.visible_ids(actor=actor, object_type=object_type, ids=ids):
+            return interaction
+    raise NotFound()
 
 
 def interaction_list(*, actor, contact=None, company=None, kind=None, since=None, until=None, source=None) -> QuerySet:

@@ -223,3 +223,10 @@ def test_query_count_does_not_grow_with_rows(api, ada, acme, rep, url):
     add(20)
     many, more_rows = count()
     assert (rows, more_rows) == (2, 22) and many == few
+
+
+def test_an_interaction_is_shown_only_to_who_may_see_one_of_its_records(client, rep, outsider, ada):
+    seen = log(rep, contacts=[ada.pk])
+    assert Api(client, rep).get(f"{URL}/{seen.pk}").status_code == 200
+    assert Api(client, outsider).get(f"{URL}/{seen.pk}").status_code == 404
+    assert Api(client, outsider).get(f"{URL}/999999").status_code == 404

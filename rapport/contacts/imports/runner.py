@@ -44,20 +44,20 @@ Progress = Callable[[ImportJob], None]
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "IMPORT_BATCH_SIZE", 5000))
+    return settings.IMPORT_BATCH_SIZE
 
 
 def pool_workers() -> int:
     """Processes that clean rows while this one reads the file and writes (0: all in this process): one per
     CPU besides this process's, at most 4. ``IMPORT_WORKERS`` overrides."""
-    configured = getattr(settings, "IMPORT_WORKERS", None)
+    configured = settings.IMPORT_WORKERS
     if configured is not None:
         return int(configured)
     return max(0, min((os.cpu_count() or 1) - 1, 4))
 
 
 def pool_min_rows() -> int:
-    return int(getattr(settings, "IMPORT_POOL_MIN_ROWS", 50_000))
+    return settings.IMPORT_POOL_MIN_ROWS
 
 
 def options_of(job: ImportJob) -> dict:
@@ -223,26 +223,20 @@ def write_batch(ctx: writer.Context, start: int, results: list) -> bool:
         # A record saved meanwhile by someone else conflicts (an external id, a tag...): row by row, so the others
         # still go in. Caches may hold ids of what the rolled-back transaction created.
         pass
-    ctx.companies.clear()
-    ctx.tags.clear()
+    ctx.forget_lookups()
     ctx.reset_batch()
     with transaction.atomic():
         if not _claim(ctx.job, start, len(results)):
             return False
         outcomes = []
         for row in ready:
-            created = {k: list(v) for k, v in ctx.created.items()}
-            changed = {k: list(v) for k, v in ctx.changed.items()}
+            saved = ctx.batch_state()
             try:
                 with transaction.atomic():
                     outcomes += writer.apply(ctx, [row])
             except DatabaseError:
-                ctx.created.clear()
-                ctx.created.update(created)
-                ctx.changed.clear()
-                ctx.changed.update(changed)
-                ctx.companies.clear()
-                ctx.tags.clear()
+                ctx.restore_batch(saved)
+                ctx.forget_lookups()
                 outcomes.append(
                     writer.Outcome(row.number, "failed", message="Conflicts with a record saved meanwhile.")
                 )
