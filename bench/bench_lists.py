@@ -273,32 +273,25 @@ class Calls(_common.Bench):
 
 def _deep_cursor(spec, queryset, ordering: str, fraction: float = 0.9) -> str | None:
     """A keyset cursor ``fraction`` of the way down ``queryset`` in ``ordering``, as ``ListSpec.page`` encodes it
-    after following ``next`` that many times (the id of the row, whose sort key the next page reads back)."""
-    from django.db.models import Case, IntegerField, Value, When
-    from django.db.models.fields.json import KeyTransform
-
-    from rapport.contacts.selectors import lists
+    after following ``next`` that many times: the id of the row, in the page order (the rows with a filled sort
+    key in that order, then the empty ones by id)."""
     from rapport.core.pagination import encode_cursor
 
     field, descending = spec.ordering_of(ordering)
-    qs = queryset.order_by()
-    keys = []
-    if field.custom is not None:
-        qs = qs.annotate(**{field.sort: KeyTransform(field.custom.key, "custom")})
-    if field.nullable_sort:
-        qs = qs.annotate(_sort_null=Case(When(**{f"{field.sort}__isnull": True}, then=Value(1)), default=Value(0),
-                                         output_field=IntegerField()))  # fmt: skip
-        keys.append("_sort_null")
-    keys += [field.sort, "pk"]
-    total = qs.count()
+    qs, keys, filled, empty = spec.sort_key(queryset.order_by(), field)
+    sign = "-" if descending else ""
+    filled_qs = qs if filled is None else qs.filter(filled)
+    n_filled = filled_qs.count()
+    total = n_filled + (qs.filter(empty).count() if empty is not None else 0)
     if total < 200:
         return None
     position = int(total * fraction)
-    row = qs.order_by(*[("-" if descending else "") + k for k in keys]).values_list(*keys)[position]
-    token = ("-" if descending else "") + field.key
-    if hasattr(lists, "_jsonable"):  # cursors holding the sort key (before the change to the row's id only)
-        return encode_cursor(token, [lists._jsonable(v) for v in row])
-    return encode_cursor(token, [row[-1]])
+    if position < n_filled:
+        pk = filled_qs.order_by(*[sign + k for k in [*keys, "pk"]]).values_list("pk", flat=True)[position]
+    else:
+        empty_order = [sign + k for k in spec.empty_order(field)]
+        pk = qs.filter(empty).order_by(*empty_order).values_list("pk", flat=True)[position - n_filled]
+    return encode_cursor(("-" if descending else "") + field.key, [pk])
 
 
 def measure(backend: str, data: datagen.Dataset) -> None:
@@ -312,6 +305,13 @@ def measure(backend: str, data: datagen.Dataset) -> None:
     from rapport.users.models import User
 
     reset_queries()
+    # The sort index of each custom field, as creating the field makes it (datagen writes the fields directly).
+    from rapport.contacts.models import CustomField
+    from rapport.contacts.selectors import lists
+
+    if hasattr(lists, "ensure_custom_sort_index"):
+        for cf in CustomField.objects.all():
+            lists.ensure_custom_sort_index(cf)
     admin = User.objects.get(pk=data.admin_id)
     rep = User.objects.get(pk=data.rep_id)
     viewers = {"admin": admin, "rep": rep}
@@ -439,6 +439,7 @@ def measure(backend: str, data: datagen.Dataset) -> None:
 
     # (b) and the pages of (c) and (d), through the test client, when they exist
     pages_bench = Calls(big_tables=CONTACT_TABLES + COMPANY_TABLES + CARD_TABLES)
+    count_bench = Calls(big_tables=CONTACT_TABLES)
     clients = {}
     for who, user in viewers.items():
         clients[who] = Client()
@@ -450,6 +451,10 @@ def measure(backend: str, data: datagen.Dataset) -> None:
         for who, label, filters, ordering, depth, cursor in contact_pages:
             url = "/contacts/?" + urlencode(_page_params(filters, ordering, cursor))
             _page_request(pages_bench, f"{who:<5} {label:<32} {depth:<5}", clients[who], url, "contacts_contact")
+        for who, label, filters, ordering, depth, _cursor in contact_pages:  # the count, asked for after the page
+            if depth == "first" and ordering == "display_name":
+                url = "/contacts/?" + urlencode({**_page_params(filters, ordering, None), "_count": "1"})
+                _page_request(count_bench, f"{who:<5} {label:<32} count", clients[who], url, "contacts_contact")
     probe = clients["admin"].get(f"/contacts/{card_id}/")
     if probe.status_code != 200:
         print(f"(c) GET /contacts/{card_id}/ answered {probe.status_code}: the card page is not there yet, skipped.")
@@ -483,6 +488,8 @@ def measure(backend: str, data: datagen.Dataset) -> None:
     if pages_bench.rows:
         pages_bench.print_table(f"(b) pages through the test client, signed in ({backend})")
         pages_bench.print_plans()
+    if count_bench.rows:
+        count_bench.print_table(f"(b2) the capped count the list page asks for once shown, ?_count=1 ({backend})")
     connection.close()
 
 

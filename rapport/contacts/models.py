@@ -8,7 +8,7 @@ Custom field values live in the ``custom`` JSON column, keyed by the field's ``k
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from .enums import (
@@ -184,6 +184,8 @@ class Contact(Record):
             models.Index(fields=["phone"], name="contact_phone_idx"),
             models.Index(fields=["company", "display_name"], name="contact_company_idx"),
             models.Index(fields=["lifecycle_stage", "display_name", "id"], name="contact_stage_idx"),
+            # "new leads first": a stage, newest first, without sorting
+            models.Index(fields=["lifecycle_stage", "created_at", "id"], name="contact_stage_created_idx"),
             models.Index(fields=["created_at", "id"], name="contact_created_idx"),
             models.Index(fields=["updated_at", "id"], name="contact_updated_idx"),
             models.Index(fields=["completeness", "id"], name="contact_complete_idx"),
@@ -245,7 +247,8 @@ class Address(models.Model):
     class Meta:
         ordering = ["-is_primary", "id"]
         indexes = [
-            models.Index(fields=["city"], name="address_city_idx"),
+            # The lists' city filter (LOWER(city) starts with ...), with the owners (SQLite reads them from it alone).
+            models.Index(Lower("city"), F("company"), F("contact"), name="address_city_lower_idx"),
             models.Index(fields=["country", "postcode"], name="address_country_idx"),
         ]
         constraints = [

@@ -2,20 +2,33 @@
 included. One definition serves the list pages, the API, saved views and exports.
 
 Filters are a flat mapping, as in a query string: ``lifecycle_stage=lead,customer``, ``owner=me``,
-``created_at__gte=2026-01-01``, ``tag=vip``, ``city=paris`` (contains), ``email__empty=1``,
+``created_at__gte=2026-01-01``, ``tag=vip``, ``city=paris`` (starts with, any case), ``email__empty=1``,
 ``cf.renewal_date__lte=2026-12-31``. Several values of a choice are any-of.
 
-Pages are keyset pages (``cursor`` = the sort key of the last row): no OFFSET and no COUNT of the whole
-table, so the thousandth page costs what the first does.
+Pages are keyset pages (``cursor`` = the id of the last row, whose sort key is read back): no OFFSET and no
+COUNT of the whole table, so the thousandth page costs what the first does. Empty values come last in both
+directions: the filled rows in the chosen order, then the empty ones by id (two index-served queries, not one
+sort on a computed "is empty" key that no index serves).
 """
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Lower
+from django.db import connection
+from django.db.models import (
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import Exact
+from django.db.models.sql.where import WhereNode
 
 from rapport.core.errors import validation_error
 from rapport.core.pagination import decode_cursor, encode_cursor
@@ -24,10 +37,23 @@ from .. import custom_values, normalize
 from ..enums import Channel, FieldType, LifecycleStage, SizeBand, Stance
 from ..models import Address, Company, CompanyTag, Contact, ContactTag, Membership
 from ..schema import RecordSchema
+from .list_sql import (
+    IdIn,
+    JsonKey,
+    by_joined_id,
+    custom_sort_index_sql,
+    ensure_custom_sort_index,
+    keyset_after,
+    sortable_custom,
+    starts_with,
+)
+
+__all__ = ["JsonKey", "custom_sort_index_sql", "ensure_custom_sort_index", "sortable_custom"]
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 COUNT_CAP = 10_000  # lists show "10,000+" rather than count a million rows
+FEW_IDS = 5_000  # a relation filter matching at most this many records filters by their ids, else by EXISTS
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,7 @@ class ListField:
     path: str | None = None  # ORM path filtered on (None: custom filter function)
     sort: str | None = None  # ORM path or annotation sorted on; None: not sortable
     nullable_sort: bool = False
+    then: tuple[str, ...] = ()  # further sort keys before the id (a relation's rows in the order of its index)
     choices: tuple = ()
     value: Callable[[Any], Any] | None = None  # the cell value of a row
     prefetch: tuple[str, ...] = ()
@@ -77,10 +104,23 @@ def _in_subquery(model, fk: str, condition: Q) -> Q:
     return Q(pk__in=model.objects.filter(condition).values(fk))
 
 
+def _matching(related: QuerySet, fk: str) -> Q:
+    """Records with a row of ``related`` (whose ``fk`` points to them). The matching ids are read first (an
+    index range): few of them filter by the literal list, which the database reads by primary key; many of them
+    filter by a correlated EXISTS, so the list walks its sort index and stops after a page (an IN over a big
+    subquery makes both databases build the whole set, and PostgreSQL misjudge its size)."""
+    related = related.order_by()
+    ids = list(related.values_list(fk, flat=True)[: FEW_IDS + 1])
+    if len(ids) <= FEW_IDS:
+        return Q(IdIn(sorted({i for i in ids if i is not None})))
+    return Q(Exists(related.filter(**{fk: OuterRef("pk")})))
+
+
 def _tag_filter(through, fk):
     def build(op, value, actor=None):
         names = [n.lower() for n in _split(value)]
-        return _in_subquery(through, fk, Q(tag__in=_tags_named(names)))
+        tag_ids = list(_tags_named(names).values_list("pk", flat=True))
+        return _matching(through.objects.filter(tag_id__in=tag_ids), fk)
 
     return build
 
@@ -96,10 +136,11 @@ def _address_filter(owner_fk: str, part: str):
         if op == "empty":
             has = _in_subquery(Address, owner_fk, ~Q(**{part: ""}))
             return ~has if _truthy(value) else has
+        mine = Address.objects.filter(**{f"{owner_fk}__isnull": False})
         if part == "country":
-            codes = [_country(v) for v in _split(value)]
-            return _in_subquery(Address, owner_fk, Q(country__in=codes))
-        return _in_subquery(Address, owner_fk, Q(**{f"{part}__icontains": value}))
+            return _matching(mine.filter(country__in=[_country(v) for v in _split(value)]), owner_fk)
+        # The city the value begins with, in any case: LOWER(city) has an index (address_city_lower_idx).
+        return _matching(mine.alias(city_lower=Lower("city")).filter(starts_with("city_lower", str(value))), owner_fk)
 
     return build
 
@@ -122,7 +163,7 @@ def _company_filter(op, value, actor=None):
     if op == "empty":
         return Q(company__isnull=True) if _truthy(value) else Q(company__isnull=False)
     ids = _visible_companies(_ids(value, "company"), actor)
-    return _in_subquery(Membership, "contact_id", Q(company_id__in=ids))
+    return _matching(Membership.objects.filter(company_id__in=ids), "contact_id")
 
 
 def _parent_filter(op, value, actor=None):
@@ -188,12 +229,14 @@ def _std(kind_of: str):
 _text, _choice, _bool, _date, _dt, _num = (_std(k) for k in ("text", "choice", "bool", "date", "datetime", "number"))
 
 
-def _common_tail(owner_fk: str, through, through_fk: str) -> list[ListField]:
+def _common_tail(owner_fk: str, through, through_fk: str, name_field: str) -> list[ListField]:
     return [
+        # By a relation's name, then the record's name: the database walks the users (or teams) by name and each
+        # one's records by the (owner|team, name, id) index, with nothing to sort.
         ListField("owner", "Owner", "user", path="owner", sort="owner__username", nullable_sort=True,
-                  value=lambda o: str(o.owner) if o.owner_id else "", select=("owner",)),
+                  then=(name_field,), value=lambda o: str(o.owner) if o.owner_id else "", select=("owner",)),
         ListField("team", "Team", "team", path="team", sort="team__name", nullable_sort=True,
-                  value=lambda o: str(o.team) if o.team_id else "", select=("team",)),
+                  then=(name_field,), value=lambda o: str(o.team) if o.team_id else "", select=("team",)),
         ListField("tags", "Tags", "tag", filter=_tag_filter(through, through_fk), value=_tags, prefetch=("tags",)),
         ListField("city", "City", "text", filter=_address_filter(owner_fk, "city"), value=_address_part("city"),
                   prefetch=("addresses",)),
@@ -215,8 +258,8 @@ CONTACT_FIELDS = [
     ListField("email", "Email", "text", filter=_email_filter, sort="email"),
     ListField("phone", "Phone", "text", filter=_phone_filter, sort="phone",
               value=lambda o: normalize.format_phone(o.phone)),
-    ListField("company", "Company", "company", filter=_company_filter, sort="_rel_company", nullable_sort=True,
-              value=lambda o: o._rel_company or "", related="company"),
+    ListField("company", "Company", "company", filter=_company_filter, sort="company__name", nullable_sort=True,
+              then=("company__id", "display_name"), value=lambda o: o._rel_company or "", related="company"),
     _text("job_title", "Job title", sort="job_title"),
     _text("department", "Department", sort="department"),
     _choice("lifecycle_stage", "Lifecycle stage", sort="lifecycle_stage", choices=tuple(LifecycleStage.choices),
@@ -231,7 +274,7 @@ CONTACT_FIELDS = [
     _bool("post_opt_in", "Post opt-in"),
     _choice("preferred_channel", "Preferred channel", choices=tuple(Channel.choices)),
     _bool("do_not_contact", "Do not contact"),
-    *_common_tail("contact_id", ContactTag, "contact_id"),
+    *_common_tail("contact_id", ContactTag, "contact_id", "display_name"),
 ]  # fmt: skip
 
 COMPANY_FIELDS = [
@@ -242,9 +285,9 @@ COMPANY_FIELDS = [
     _choice("size_band", "Size", sort="size_band", choices=tuple(SizeBand.choices)),
     _num("annual_revenue", "Annual revenue", sort="annual_revenue", nullable_sort=True),
     ListField("phone", "Phone", "text", path="phone", value=lambda o: normalize.format_phone(o.phone)),
-    ListField("parent", "Parent company", "company", filter=_parent_filter, sort="_rel_parent", nullable_sort=True,
-              value=lambda o: o._rel_parent or "", related="parent"),
-    *_common_tail("company_id", CompanyTag, "company_id"),
+    ListField("parent", "Parent company", "company", filter=_parent_filter, sort="parent__name", nullable_sort=True,
+              then=("parent__id", "name"), value=lambda o: o._rel_parent or "", related="parent"),
+    *_common_tail("company_id", CompanyTag, "company_id", "name"),
 ]  # fmt: skip
 
 _CUSTOM_KIND = {
@@ -257,7 +300,7 @@ _CUSTOM_KIND = {
 
 def _custom_field(cf) -> ListField:
     key = f"cf.{cf.key}"
-    sortable = cf.field_type not in (FieldType.MULTI_CHOICE, FieldType.LONG_TEXT)
+    sortable = sortable_custom(cf)
     return ListField(
         key, cf.label, _CUSTOM_KIND[cf.field_type], path=f"custom__{cf.key}",
         sort=f"_cf_{cf.key}" if sortable else None, nullable_sort=True,
@@ -287,7 +330,7 @@ class ListSpec:
     # --- filters ---------------------------------------------------------------------------------
 
     def filter(self, queryset: QuerySet, filters: Mapping[str, Any], *, actor) -> QuerySet:
-        queryset = self._related_names(queryset, actor=actor)
+        queryset = self._related_names(_walkable_team_scope(queryset, self, actor), actor=actor)
         errors = {}
         for raw_key, value in filters.items():
             if value in (None, "", []) or raw_key in ("cursor", "limit", "ordering", "columns", "view", "page"):
@@ -317,10 +360,13 @@ class ListSpec:
         for spec in self.fields:
             if not spec.related:
                 continue
-            name = F(f"{spec.related}__name")
+            # A subquery, not a join: a join here would tie the database to starting from the list's table.
+            name = Subquery(Company.objects.filter(pk=OuterRef(f"{spec.related}_id")).values("name")[:1])
             if access.scope_of(actor, "company", Operation.READ) != Scope.ALL:
-                visible = access.scoped(Company.objects.all(), actor=actor, object_type="company").values("pk")
-                name = Case(When(**{f"{spec.related}__in": visible}, then=name), default=Value(None))
+                # Per row, by primary key (an IN over every visible company makes PostgreSQL read them all).
+                row = Company.objects.filter(pk=OuterRef(f"{spec.related}_id"))
+                visible = Exists(access.scoped(row, actor=actor, object_type="company"))
+                name = Case(When(visible, then=name), default=Value(None))
             annotations[f"_rel_{spec.related}"] = name
         return queryset.annotate(**annotations) if annotations else queryset
 
@@ -429,57 +475,125 @@ class ListSpec:
             raise validation_error({"ordering": f"Cannot sort by {ordering}."})
         return spec, ordering.startswith("-")
 
+    def sort_key(self, queryset: QuerySet, spec: ListField) -> tuple[QuerySet, list[str], Q | None, Q | None]:
+        """``(queryset, keys, filled, empty)``: the queryset (with the custom value annotated), the keys sorted on
+        before the id, and the conditions of the rows whose key is filled and empty (None when it never is);
+        pages put the empty ones last, in both directions. A related record's name is empty where the reader may
+        not see the record (it shows no name there)."""
+        keys = [spec.sort, *spec.then]
+        if spec.custom is not None:
+            queryset = queryset.annotate(**{spec.sort: JsonKey(spec.custom.key)})
+        if spec.related:
+            # ``<fk>__name`` not null (an inner join, which lets the database start from the related records'
+            # name index) and shown by ``_rel_<fk>`` (not hidden from this reader).
+            filled, empty = Q(**{f"{spec.sort}__isnull": False}), Q(**{f"{spec.related}__isnull": True})
+            if isinstance(queryset.query.annotations.get(f"_rel_{spec.related}"), Case):  # some are hidden
+                filled &= Q(**{f"_rel_{spec.related}__isnull": False})
+                empty |= Q(**{f"_rel_{spec.related}__isnull": True})
+            return queryset, keys, filled, empty
+        if spec.nullable_sort:
+            return queryset, keys, Q(**{f"{spec.sort}__isnull": False}), Q(**{f"{spec.sort}__isnull": True})
+        if spec.kind in ("text", "choice") and self.model._meta.get_field(spec.sort).blank:
+            # NOT NULL text: empty is "", and "> ''" is a range of its index (a required name is never empty)
+            return queryset, keys, Q(**{f"{spec.sort}__gt": ""}), Q(**{spec.sort: ""})
+        return queryset, keys, None, None
+
+    @staticmethod
+    def empty_order(spec: ListField) -> list[str]:
+        """The order of the rows with an empty key: by id; by a relation, those without one by the record's name,
+        then id (the order of that relation's (fk, name) index, which serves "fk IS NULL" in that order)."""
+        return [*spec.then[-1:], "pk"] if "__" in spec.sort else ["pk"]
+
     def page(self, queryset: QuerySet, *, ordering: str | None, cursor: str | None, limit: int = PAGE_SIZE):
-        """``(rows, next_cursor)`` in the chosen order, then by id."""
+        """``(rows, next_cursor)`` in the chosen order, then by id; rows with an empty sort key last, by id."""
         spec, descending = self.ordering_of(ordering)
         token = ("-" if descending else "") + spec.key
-        keys = []
-        if spec.custom is not None:
-            queryset = queryset.annotate(**{spec.sort: KeyTransform(spec.custom.key, "custom")})
-        if spec.nullable_sort:
-            is_null = When(**{f"{spec.sort}__isnull": True}, then=Value(1))
-            queryset = queryset.annotate(_sort_null=Case(is_null, default=Value(0), output_field=IntegerField()))
-            keys.append("_sort_null")
-        keys += [spec.sort, "pk"]
-        names = [k.replace("__", "_") if "__" in k else k for k in keys]
-        annotations = {n: F(k) for n, k in zip(names, keys, strict=True) if n != k}
-        if annotations:
-            queryset = queryset.annotate(**annotations)
-        queryset = queryset.order_by(*[("-" if descending else "") + n for n in names])
-        if cursor:
-            # The cursor holds only the last row's id; its sort key is read back here, within the reader's
-            # scope, so a cursor never carries values (such as a hidden company's name) to the client.
-            values = decode_cursor(cursor, token)
-            edge = None
-            if len(values) == 1 and isinstance(values[0], int):
-                edge = queryset.filter(pk=values[0]).values_list(*names).first()
-            if edge is None:
-                raise validation_error({"cursor": "This cursor is not valid (or its row is gone); start again."})
-            queryset = queryset.filter(_after(names, list(edge), descending=descending))
+        queryset, keys, filled, empty = self.sort_key(queryset, spec)
+        sign = "-" if descending else ""
         limit = max(1, min(int(limit), MAX_PAGE_SIZE))
-        rows = list(queryset[: limit + 1])
+        empty_order = self.empty_order(spec)
+        filled_part, edge = True, None
+        if cursor:
+            edge = self._edge(queryset, [*keys, *empty_order[:-1]], decode_cursor(cursor, token), filled)
+            filled_part = edge[1]
+        rows = []
+        if filled_part:
+            # Past a cursor, ascending, the cursor's bound implies a filled key: one bound, which the index seeks
+            # (SQLite seeks with one of two lower bounds, and took the one from the start). A relation keeps its
+            # condition, which makes the join the database starts from.
+            implied = edge is not None and not descending and not spec.related
+            part = queryset if filled is None or implied else queryset.filter(filled)
+            order = [*keys, "pk"]
+            if spec.related:
+                part, order = by_joined_id(part, spec.related, order)
+            if edge is not None:
+                part = part.filter(keyset_after(order, [*edge[0][: len(keys)], edge[2]], descending=descending))
+            part = part.order_by(*[sign + k for k in order])
+            if "__" in spec.sort:
+                # By a related record's name: the ids first, from the indexes alone (SQLite then starts from the
+                # related table's name index instead of sorting every row), then their rows.
+                ids = list(part.values_list("pk", flat=True)[: limit + 1])
+                found = queryset.in_bulk(ids)
+                rows = [found[i] for i in ids if i in found]
+            else:
+                rows = list(part[: limit + 1])
+        if empty is not None and len(rows) <= limit:
+            empties = queryset.filter(empty)
+            if edge is not None and not filled_part:
+                values = [*edge[0][len(keys) :], edge[2]]
+                empties = empties.filter(keyset_after(empty_order, values, descending=descending))
+            rows += list(empties.order_by(*[sign + k for k in empty_order])[: limit + 1 - len(rows)])
         more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = encode_cursor(token, [rows[-1].pk]) if more else None
         return rows, next_cursor
 
+    @staticmethod
+    def _edge(queryset: QuerySet, keys: list[str], values: list, filled: Q | None) -> tuple[list, bool, int]:
+        """``(keys, filled, id)`` of the cursor's row. The cursor holds only the row's id, so it never carries
+        values (such as a hidden company's name) to the client; it is signed, so it names a row its reader was
+        shown. The keys are read by primary key alone, not through the list's filters again (a row that no
+        longer matches still marks its place), with the list's annotations."""
+        if len(values) == 1 and isinstance(values[0], int) and 0 < values[0] <= MAX_ID:
+            lookup = queryset.order_by()
+            lookup.query.where = WhereNode()
+            lookup = lookup.filter(pk=values[0])
+            if filled is not None:
+                lookup = lookup.annotate(_filled=Case(When(filled, then=Value(True)), default=Value(False)))
+            found = list(lookup.values_list(*keys, *(["_filled"] if filled is not None else []))[:1])
+            if found:
+                row = list(found[0])
+                is_filled = bool(row.pop()) if filled is not None else True
+                return row, is_filled, values[0]
+        raise validation_error({"cursor": "This cursor is not valid (or its row is gone); start again."})
 
-def _after(names: list[str], values: list, *, descending: bool) -> Q:
-    """Rows after ``values`` in the lexicographic order of ``names`` (all ascending or all descending).
-    The first key also gets a plain bound, so the database can seek its index."""
-    cmp = "lt" if descending else "gt"
-    condition = Q(pk__in=[])
-    equal = Q()
-    for name, value in zip(names, values, strict=True):
-        if value is None:
-            equal &= Q(**{f"{name}__isnull": True})
-            continue
-        condition |= equal & Q(**{f"{name}__{cmp}": value})
-        equal &= Q(**{name: value})
-    first, first_value = names[0], values[0]
-    if first_value is not None:
-        condition &= Q(**{f"{first}__{cmp}e": first_value})
-    return condition
+
+def _walkable_team_scope(queryset: QuerySet, spec: "ListSpec", actor) -> QuerySet:
+    """On SQLite, the team read scope ``owner = me OR team = mine`` written as ``COALESCE(owner, 0) = me OR
+    COALESCE(team, 0) = mine`` (the same rows). SQLite serves the plain form by reading both indexes and sorting
+    every match (3 s for a team seeing 100,000 contacts); the other form it cannot serve by those indexes, so it
+    walks the index of the list's order and stops after a page (30 ms). Only for a team with many records: with
+    few, reading them by the indexes and sorting is the faster way."""
+    from rapport.users import access
+    from rapport.users.enums import Operation, Scope
+
+    if connection.vendor != "sqlite" or not getattr(actor, "team_id", None):
+        return queryset
+    object_type = spec.object_type
+    if access.scope_of(actor, object_type, Operation.READ) != Scope.TEAM:
+        return queryset
+    scope = spec.model.objects.filter(access.scope_filter(actor, object_type, Operation.READ)).query.where.children
+    children = queryset.query.where.children
+    if len(scope) != 1 or scope[0] not in children:
+        return queryset  # not the plain scoped queryset: left as it is
+    if spec.model.objects.filter(team_id=actor.team_id).order_by()[:FEW_IDS].count() < FEW_IDS:
+        return queryset
+    walkable = Q(Exact(Coalesce("owner_id", Value(0)), actor.pk)) | Q(
+        Exact(Coalesce("team_id", Value(0)), actor.team_id)
+    )
+    queryset = queryset.filter(walkable)
+    queryset.query.where.children.remove(scope[0])
+    return queryset
 
 
 LIST_SPECS = {

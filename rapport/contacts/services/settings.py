@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
 from rapport.core import audit
@@ -15,6 +15,7 @@ from .. import normalize
 from ..enums import CustomizableObject, FieldType
 from ..models import CustomField, FieldPolicy, SavedView, Tag
 from ..schema import MANDATORY_CHOICES
+from ..selectors import list_sql
 
 REFERENCE_TYPES = ("contact", "company")
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,59}")
@@ -94,6 +95,9 @@ def custom_field_create(*, actor, data: dict[str, Any]) -> CustomField:
     audit.record(actor=actor, action="create", obj=field, object_type="custom_field", changes={
         k: [None, v] for k, v in values.items()
     })  # fmt: skip
+    # Lists sort by it through an index of its own (built here, in the transaction: the table is locked against
+    # writes while it is built, seconds at a million records).
+    list_sql.ensure_custom_sort_index(field)
     return field
 
 
@@ -125,6 +129,8 @@ def custom_field_delete(*, actor, field: CustomField) -> None:
     audit.record(
         actor=actor, action="delete", obj=field, object_type="custom_field", changes={"key": [field.key, None]}
     )
+    with connection.cursor() as cursor:
+        cursor.execute(list_sql.custom_sort_index_sql(field, drop=True))
     field.delete()
 
 

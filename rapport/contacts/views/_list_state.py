@@ -44,6 +44,8 @@ def operators(spec: ListField) -> list[tuple[str, str]]:
             return [("", "has any of")]
         if kind == "company":
             return [("", "is")]
+        if spec.key == "city":
+            return [("", "starts with"), *EMPTY_OPS]
         return [("", "contains"), *EMPTY_OPS]
     if kind == "text":
         return [("", "contains"), ("eq", "is exactly"), *EMPTY_OPS]

@@ -1,6 +1,9 @@
 """What the contact and company lists share: the page (search, filter builder, column picker, sortable
 headers, keyset pages, capped count, empty states, htmx fragments) and the cells of its table.
 
+The count above the table is exact when the first page holds every match; otherwise the page asks for it
+afterwards (``?_count=1``, an htmx request on load), so a list of a million rows answers before it is counted.
+
 The list's state lives in its query string (see ``_list_state``); bulk actions and saved views are in
 ``_list_actions``.
 """
@@ -11,7 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
+from django.utils.formats import localize
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 from rapport.core.errors import ApplicationError
 from rapport.core.forms import raise_for_http
@@ -21,11 +29,11 @@ from rapport.users.enums import Feature, Operation, Scope
 
 from .. import custom_values, selectors
 from ..enums import FieldType, LifecycleStage
-from ..forms import REFERENCE_MODELS, assignable_owners, assignable_teams, referenced_records, user_label
+from ..forms import REFERENCE_MODELS, assignable_owners, assignable_teams, referenced_records
 from ..models import Tag
 from ..schema import RecordSchema
 from ..selectors import HIDDEN_COMPANY
-from ..selectors.lists import ListField, ListSpec, capped_count
+from ..selectors.lists import COUNT_CAP, ListField, ListSpec, capped_count
 from ._list_state import (
     LIMITS,
     ROW_KEY,
@@ -38,8 +46,6 @@ from ._list_state import (
 )
 from ._records import RecordKind
 
-COUNT_CAP = 10_000  # the count above a list reads "10,000+" beyond this
-
 # --- the table -----------------------------------------------------------------------------------------
 
 
@@ -50,6 +56,39 @@ class Cell:
     href: str = ""
     items: list = field(default_factory=list)
     label: str = ""
+    html: str = ""
+
+
+_EMPTY = SafeString('<span class="muted" aria-hidden="true">—</span><span class="visually-hidden">empty</span>')
+
+
+def cell_html(cell: Cell) -> SafeString:
+    """A cell's markup, made here rather than by a template included per cell (a page has hundreds)."""
+    kind, text = cell.kind, cell.text
+    if kind in ("link", "email"):
+        return format_html('<a href="{}">{}</a>', cell.href, text)
+    if kind == "phone":
+        return format_html('<a class="nowrap" href="{}">{}</a>', cell.href, text)
+    if kind == "external":
+        return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}<span class="visually-hidden">'
+                           " (opens in a new tab)</span></a>", cell.href, Truncator(text).chars(40))  # fmt: skip
+    if kind == "tags":
+        badges = format_html_join("", '<span class="badge">{}</span>', ((t,) for t in cell.items))
+        return format_html('<span class="tag-list">{}</span>', badges)
+    if kind == "badge":
+        return format_html('<span class="badge badge-info">{}</span>', text)
+    if kind == "bool":
+        return SafeString("Yes") if text else SafeString('<span class="muted">No</span>')
+    if kind == "date":
+        return format_html('<time datetime="{}">{}</time>', date_filter(text, "Y-m-d"), date_filter(text, "Y-m-d"))
+    if kind == "datetime":
+        return format_html('<time class="nowrap" datetime="{}">{}</time>', date_filter(text, "c"),
+                           date_filter(text, "Y-m-d H:i"))  # fmt: skip
+    if kind == "percent":
+        return format_html('<span class="nowrap">{}%</span>', localize(text))
+    if kind == "empty":
+        return _EMPTY
+    return format_html("{}", localize(text))
 
 
 def _cell(col: ListField, row, *, kind: RecordKind, first: str, references: dict) -> Cell:
@@ -170,6 +209,8 @@ def record_list(request, kind: RecordKind):
     if state.from_builder and not request.htmx:
         return redirect(canonical)
     queryset = _run(kind, state, spec, actor=actor)
+    if request.GET.get("_count"):
+        return _count(request, kind, queryset)
     columns = spec.columns(state.columns)
     try:
         rows, next_cursor = spec.page(
@@ -181,9 +222,9 @@ def record_list(request, kind: RecordKind):
         state.cursor = ""
         rows, next_cursor = spec.page(spec.prepare(queryset, columns), ordering=state.ordering, cursor=None,
                                       limit=state.limit)  # fmt: skip
-    count, capped = capped_count(queryset, cap=COUNT_CAP)
+    count = len(rows) if not state.cursor and not next_cursor else None  # else counted by ?_count=1
     context = _list_context(request, kind, state, spec, columns=columns, rows=rows, next_cursor=next_cursor,
-                            count=count, capped=capped, base_url=base_url)  # fmt: skip
+                            count=count, base_url=base_url)  # fmt: skip
     target = request.htmx.target if request.htmx else None
     if target == "record-results":
         template = "contacts/_list_results.html"
@@ -197,7 +238,13 @@ def record_list(request, kind: RecordKind):
     return response
 
 
-def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, count, capped, base_url) -> dict:
+def _count(request, kind: RecordKind, queryset):
+    """The capped count of the list's matches, asked for by the page once it has shown."""
+    count, capped = capped_count(queryset, cap=COUNT_CAP)
+    return render(request, "contacts/_list_count.html", {"kind": kind, "count": count, "capped": capped})
+
+
+def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, count, base_url) -> dict:
     actor = request.user
     write_scope = access.scope_of(actor, kind.object_type, Operation.WRITE)
     can_bulk = access.has_feature(actor, Feature.BULK) and write_scope != Scope.NONE
@@ -220,8 +267,10 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         for c in columns:
             cell = _cell(c, r, kind=kind, first=first, references=references)
             cell.label = c.label
+            cell.html = cell_html(cell)
             cells.append(cell)
-        table.append({"obj": r, "writable": r.pk in writable, "cells": cells})
+        edit_url = f"{base_url}{r.pk}/edit/" if r.pk in writable else ""
+        table.append({"obj": r, "writable": r.pk in writable, "cells": cells, "edit_url": edit_url})
     choices = Choices(actor)
     rows_ = filter_rows(state, choices, actor=actor)
     shown_columns = {c.key for c in columns}
@@ -256,11 +305,13 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         "blank_row": build_row(len(rows_), None, "", [], choices),
         "new_row_index": len(rows_) + 1,
         "field_choices": [(f.key, f.label) for f in spec.fields],
+        "field_options": _options((f.key, f.label) for f in spec.fields),  # the same, made once for new rows
         "chips": chips(state, rows_, base_url=base_url),
         "next_url": f"{base_url}?{state.query(cursor=next_cursor)}" if next_cursor else None,
         "first_url": f"{base_url}?{state.query(cursor=None)}" if state.cursor else None,
-        "count": count,
-        "capped": capped,
+        "count": count,  # None: counted afterwards (count_url)
+        "count_url": f"{base_url}?{state.query(cursor=None)}{'&' if state.params(cursor=None) else ''}_count=1",
+        "count_cap": COUNT_CAP,
         "empty_kind": empty_kind,
         "can_bulk": can_bulk,
         "can_create": kind.may_create(actor),
@@ -272,11 +323,20 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         "limits": LIMITS,
     }
     if can_bulk and table:
-        context["bulk_owners"] = [(str(u.pk), user_label(u)) for u in assignable_owners(actor, kind.object_type)]
-        context["bulk_teams"] = [(str(t.pk), t.name) for t in assignable_teams(actor, kind.object_type)]
+        # Hundreds of users and tags: their <option>s are made here, not by template loops.
+        owners = assignable_owners(actor, kind.object_type).values_list("pk", "first_name", "last_name", "username")
+        context["bulk_owner_options"] = _options(
+            (pk, f"{first} {last}".strip() or name) for pk, first, last, name in owners
+        )
+        context["bulk_team_options"] = _options(assignable_teams(actor, kind.object_type).values_list("pk", "name"))
         context["bulk_stages"] = LifecycleStage.choices if "lifecycle_stage" in kind.bulk_fields else []
-        context["tag_options"] = list(Tag.objects.order_by("name").values_list("name", flat=True)[:300])
+        tags = Tag.objects.order_by("name").values_list("name", flat=True)[:300]
+        context["tag_options"] = format_html_join("", '<option value="{}"></option>', ((t,) for t in tags))
     return context
+
+
+def _options(pairs) -> SafeString:
+    return format_html_join("", '<option value="{}">{}</option>', pairs)
 
 
 def filter_row(request, kind: RecordKind):
