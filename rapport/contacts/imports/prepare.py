@@ -20,6 +20,7 @@ from ..clean import COMPANY_SCALARS, CONTACT_SCALARS, clean_company, clean_conta
 from ..enums import ImportMode, SizeBand
 from ..normalize import Invalid
 from ..schema import RecordSchema, completeness
+from ..search.documents import contact_parts
 from .mapping import IGNORE, kind_of
 from .readers import RowError
 from .vcard import Card
@@ -343,7 +344,8 @@ def _addresses(addresses) -> tuple:
 
 def derive_contact(plan: Plan, values: dict, company: str) -> tuple | dict:
     """What ``contact_create`` would store, as the row of a bulk insert: ``(columns (plan.create_columns),
-    emails, phones, addresses, tag names, external id, completeness without the company)``; or the errors."""
+    emails, phones, addresses, tag names, external id, completeness without the company, the search document's
+    parts)``; or the errors."""
     from ..services import _records
     from ..services.contacts import _present
 
@@ -392,7 +394,13 @@ def derive_contact(plan: Plan, values: dict, company: str) -> tuple | dict:
         tuple(get("tags") or ()),
         get("external_id", ""),
         alone,
-    )
+        contact_parts(
+            prefix=row.get("prefix", ""), first=row.get("first_name", ""), middle=row.get("middle_name", ""),
+            last=row.get("last_name", ""), suffix=row.get("suffix", ""), display=name,
+            emails=[e["email"] for e in emails], phones=[p["number"] for p in phones],
+            job=row.get("job_title", ""), department=row.get("department", ""),
+        ),
+    )  # fmt: skip
 
 
 def derive_company(plan: Plan, values: dict, company: str = "") -> tuple | dict:

@@ -36,6 +36,8 @@ from ..models import (
     Tag,
 )
 from ..schema import completeness
+from ..search.documents import company_tokens, contact_document
+from ..search.indexing import documents_provided
 from .bulk import Bulk, columns_of
 from .prepare import Ready
 
@@ -64,9 +66,11 @@ class Context:
     option_tags: list[int]
     bulk: Bulk = field(default_factory=Bulk)
     companies: dict[str, int | None] = field(default_factory=dict)
+    company_shown: dict[int, tuple[str, list[str]]] = field(default_factory=dict)  # id: (name, search tokens)
     tags: dict[str, int] = field(default_factory=dict)
     created: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))  # per object type, this batch
     changed: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    documents: dict[str, list] = field(default_factory=lambda: defaultdict(list))  # search documents built here
 
     @property
     def object_type(self) -> str:
@@ -83,6 +87,22 @@ class Context:
     def reset_batch(self) -> None:
         self.created = defaultdict(list)
         self.changed = defaultdict(list)
+        self.documents = defaultdict(list)
+
+    def batch_state(self) -> tuple:
+        """What the batch has done so far (to go back to when a row's savepoint is rolled back)."""
+        return tuple({k: list(v) for k, v in d.items()} for d in (self.created, self.changed, self.documents))
+
+    def restore_batch(self, state: tuple) -> None:
+        for current, saved in zip((self.created, self.changed, self.documents), state, strict=True):
+            current.clear()
+            current.update(saved)
+
+    def forget_lookups(self) -> None:
+        """Drop the companies and tags known by id: a rolled-back transaction may have created some of them."""
+        self.companies.clear()
+        self.company_shown.clear()
+        self.tags.clear()
 
 
 # --- shared lookups ----------------------------------------------------------------------------------------------
@@ -115,10 +135,11 @@ def resolve_companies(ctx: Context, names: dict[str, str]) -> dict[str, int | No
             .annotate(key=Lower("name"))
             .filter(Q(name__in=list(missing.values())) | Q(key__in=list(missing)))
             .order_by("pk")
-            .values_list("name", "pk")
+            .values_list("name", "pk", "domain")
         )
-        for name, pk in rows:
+        for name, pk, domain in rows:
             found.setdefault(name.casefold(), pk)
+            ctx.company_shown.setdefault(pk, (name, company_tokens(name, domain)))
         for key in missing:
             if key in found:
                 ctx.companies[key] = found[key]
@@ -127,6 +148,8 @@ def resolve_companies(ctx: Context, names: dict[str, str]) -> dict[str, int | No
             if access.can_create(ctx.actor, "company", owner_id=ctx.owner_id, team_id=ctx.team_id):
                 ids = create_bare_companies(ctx, list(new.values()))
                 ctx.companies.update(zip(new, ids, strict=True))
+                for pk, name in zip(ids, new.values(), strict=True):
+                    ctx.company_shown[pk] = (name, company_tokens(name, ""))
             else:
                 ctx.companies.update(dict.fromkeys(new))
     return {k: ctx.companies.get(k) for k in names}
@@ -246,10 +269,10 @@ def create_contacts(ctx: Context, rows: list[Ready]) -> list[Outcome]:
     score_at = columns.index("completeness") - 1
     constants = _constants(ctx, Contact, set(columns), bulk.value(timezone.now()))
     ids = bulk.next_ids(Contact, len(rows))
-    contacts, emails, phones, addresses, members, tag_rows = [], [], [], [], [], []
+    contacts, emails, phones, addresses, members, tag_rows, docs = [], [], [], [], [], [], []
     option_tags = ctx.option_tags
     for row, pk in zip(rows, ids, strict=True):
-        values, row_emails, row_phones, row_addresses, row_tags, _ext, alone = row.create
+        values, row_emails, row_phones, row_addresses, row_tags, _ext, alone, parts = row.create
         company_id = companies.get(row.company.casefold()) if row.company else None
         if row.company and company_id is None:
             values = (*values[:score_at], alone, *values[score_at + 1 :])
@@ -257,6 +280,8 @@ def create_contacts(ctx: Context, rows: list[Ready]) -> list[Outcome]:
                 Outcome(row.number, "created", pk, "The company was not linked: you may not create companies.")
             )
         contacts.append((pk, *values, company_id))
+        shown, related = ctx.company_shown.get(company_id, ("", [])) if company_id else ("", [])
+        docs.append(contact_document(pk, ctx.owner_id, ctx.team_id, parts, company_id, shown, related))
         for e in row_emails:
             emails.append((pk, *e))
         for p in row_phones:
@@ -276,6 +301,7 @@ def create_contacts(ctx: Context, rows: list[Ready]) -> list[Outcome]:
     bulk.insert(Membership, ["contact_id", "company_id"], members, {"role": "", "is_primary": True})
     bulk.insert(ContactTag, ["contact_id", "tag_id"], tag_rows)
     ctx.created["contact"] += ids
+    ctx.documents["contact"] += docs
     return outcomes
 
 
@@ -390,7 +416,8 @@ def finish_batch(ctx: Context) -> None:
     for object_type, ids in ctx.created.items():
         if ids:
             record_created(ctx, object_type, ids)
-            hooks.records_changed(object_type, ids)
+            with documents_provided(object_type, ctx.documents.get(object_type, [])):
+                hooks.records_changed(object_type, ids)
     for object_type, ids in ctx.changed.items():
         if ids:
             hooks.records_changed(object_type, ids)

@@ -1,6 +1,7 @@
 """The search documents of contacts and companies, built for a whole batch of ids in a fixed number of queries."""
 
 from collections import defaultdict
+from typing import NamedTuple
 
 from django.urls import NoReverseMatch, reverse
 
@@ -22,6 +23,58 @@ def _by_ids(queryset, ids: list[int], field: str = "pk"):
     if len(ids) > 50 and max(ids) - min(ids) < 2 * len(ids):
         return queryset.filter(**{f"{field}__gte": min(ids), f"{field}__lte": max(ids)})
     return queryset.filter(**{f"{field}__in": ids})
+
+
+class ContactParts(NamedTuple):
+    """The tokens of a contact's own fields: what an import's worker processes compute from the values they
+    cleaned (``contact_parts``), so that the process writing the batch only adds the company."""
+
+    title: str
+    first_email: str
+    job: str
+    name: list[str]
+    contact: list[str]
+    phone: list[str]
+    extra: list[str]
+
+
+def contact_parts(*, prefix="", first="", middle="", last="", suffix="", display="", emails=(), phones=(), job="",
+                  department="") -> ContactParts:  # fmt: skip
+    """``emails`` and ``phones``: the contact's (primary first; E.164 numbers)."""
+    emails, phones = _unique(emails), _unique(phones)
+    return ContactParts(
+        title=display or (emails[0] if emails else "") or "—",
+        first_email=emails[0] if emails else "",
+        job=job,
+        name=_unique(text.tokens(" ".join((display, prefix, first, middle, last, suffix)))),
+        contact=_unique(t for e in emails for t in text.email_tokens(e)),
+        phone=_unique(t for p in phones for t in text.phone_tokens(p)),
+        extra=_unique(text.tokens(f"{job} {department}")),
+    )
+
+
+def contact_document(pk: int, owner_id, team_id, parts: ContactParts, company_id, company_name: str,
+                     related: list[str]) -> Document:  # fmt: skip
+    """A contact's document from its parts and its company (``related``: ``company_tokens`` of it)."""
+    role = ", ".join(p for p in (parts.job, company_name) if p)
+    return Document(
+        object_id=pk,
+        owner_id=owner_id,
+        team_id=team_id,
+        title=parts.title,
+        subtitle=" · ".join(p for p in (role, parts.first_email) if p),
+        name=parts.name,
+        contact=parts.contact,
+        phone=parts.phone,
+        related=related,
+        extra=parts.extra,
+        related_id=company_id,
+    )
+
+
+def company_tokens(name: str, domain: str) -> list[str]:
+    """What a contact's document holds of its company."""
+    return _unique([*text.tokens(name or ""), *text.domain_tokens(domain or "")])
 
 
 def contact_documents(ids: list[int]) -> list[Document]:
@@ -47,26 +100,13 @@ def contact_documents(ids: list[int]) -> list[Document]:
     docs = []
     for (pk, prefix, first, middle, last, suffix, display, email, phone, job, department, owner_id, team_id,
          company_id, company_name, company_domain) in rows:  # fmt: skip
-        all_emails = _unique([email, *emails[pk]]) if pk in emails else ([email] if email else [])
-        all_phones = _unique([phone, *phones[pk]]) if pk in phones else ([phone] if phone else [])
         if company_id not in related:
-            related[company_id] = _unique([*text.tokens(company_name or ""), *text.domain_tokens(company_domain or "")])
-        role = ", ".join(p for p in (job, company_name) if p)
-        docs.append(
-            Document(
-                object_id=pk,
-                owner_id=owner_id,
-                team_id=team_id,
-                title=display or email or "—",
-                subtitle=" · ".join(p for p in (role, all_emails[0] if all_emails else "") if p),
-                name=_unique(text.tokens(" ".join((display, prefix, first, middle, last, suffix)))),
-                contact=_unique(t for e in all_emails for t in text.email_tokens(e)),
-                phone=_unique(t for p in all_phones for t in text.phone_tokens(p)),
-                related=related[company_id],
-                extra=_unique(text.tokens(f"{job} {department}")),
-                related_id=company_id,
-            )
-        )
+            related[company_id] = company_tokens(company_name, company_domain)
+        parts = contact_parts(
+            prefix=prefix, first=first, middle=middle, last=last, suffix=suffix, display=display,
+            emails=[email, *emails.get(pk, ())], phones=[phone, *phones.get(pk, ())], job=job, department=department,
+        )  # fmt: skip
+        docs.append(contact_document(pk, owner_id, team_id, parts, company_id, company_name or "", related[company_id]))
     return docs
 
 

@@ -9,13 +9,16 @@ services' back (``rapport search_index --rebuild``).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 from django.db import transaction
 
 from . import registry, text
 from .backends import get_backend
+from .registry import Document
 
 BATCH = 1000  # records per documents() call while re-indexing changes
 REBUILD_BATCH = 5000
@@ -31,6 +34,35 @@ def _ids(ids: Iterable) -> list[int]:
     return sorted(out)
 
 
+_provided = threading.local()
+
+
+@contextmanager
+def documents_provided(object_type: str, docs: list[Document]):
+    """Within this block, re-indexing these records uses ``docs`` (built by the caller from the values it has
+    just written: an import's batch) instead of reading the records back to build them."""
+    given = getattr(_provided, "docs", None)
+    if given is None:
+        given = _provided.docs = {}
+    given.update({(object_type, d.object_id): d for d in docs})
+    try:
+        yield
+    finally:
+        for d in docs:
+            given.pop((object_type, d.object_id), None)
+
+
+def _documents(stype, ids: list[int]) -> list[Document]:
+    given = getattr(_provided, "docs", None)
+    if not given:
+        return stype.documents(ids)
+    docs = [d for d in (given.get((stype.key, i)) for i in ids) if d is not None]
+    if len(docs) < len(ids):
+        have = {d.object_id for d in docs}
+        docs += stype.documents([i for i in ids if i not in have])
+    return docs
+
+
 def reindex(object_type: str, ids: Iterable, *, _done: frozenset = frozenset()) -> int:
     """Refresh the documents of these records (and of those showing them); returns how many were written."""
     stype = registry.TYPES.get(object_type)
@@ -42,7 +74,7 @@ def reindex(object_type: str, ids: Iterable, *, _done: frozenset = frozenset()) 
     with transaction.atomic():
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
-            docs = stype.documents(chunk)
+            docs = _documents(stype, chunk)
             backend.replace(stype, chunk, docs)
             written += len(docs)
         done = _done | {object_type}
