@@ -109,6 +109,9 @@ def ensure_custom_sort_index(cf) -> None:
     value (``cf.segment=Enterprise``) for a rare one and plans accordingly."""
     if sortable_custom(cf):
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(custom_sort_index_sql(cf))
             if connection.vendor == "postgresql":
                 cursor.execute(f'ANALYZE "{(Contact if cf.object_type == "contact" else Company)._meta.db_table}"')

@@ -310,3 +310,19 @@ def test_a_custom_field_gets_its_sort_index_and_loses_it_with_the_field():
     assert name in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
     field_services.custom_field_delete(actor=admin, field=field)
     assert name not in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
+
+
+def test_a_custom_field_made_after_records_in_the_same_transaction_gets_its_index():
+    # Records written earlier in the transaction leave foreign-key checks pending (deferred on PostgreSQL).
+    from django.db import connection, transaction
+
+    from rapport.contacts.services import settings as field_services
+    from tests.factories import UserFactory, make_company, role
+
+    admin = UserFactory(role=role("admin"))
+    with transaction.atomic():
+        make_company(admin, name="Pending")
+        field_services.custom_field_create(
+            actor=admin, data={"object_type": "company", "key": "tier", "label": "Tier", "field_type": "number"}
+        )
+    assert "company_cf_tier_sort" in connection.introspection.get_constraints(connection.cursor(), "contacts_company")
