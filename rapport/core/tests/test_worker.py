@@ -78,6 +78,9 @@ def shared_database(transactional_db, tmp_path):
     conn.ensure_connection()
     copy = sqlite3.connect(path)
     conn.connection.backup(copy)
+    # Switch the copy to WAL now: connections that open a rollback-journal file at the same moment race to
+    # switch it, and the losers get "database is locked" at once, without waiting for the busy timeout.
+    copy.execute("PRAGMA journal_mode=WAL")
     copy.close()
     file_settings = {**conn.settings_dict, "NAME": str(path)}
     file_conn = conn.__class__(file_settings, alias="default")
@@ -206,25 +209,39 @@ def start_worker(
         "TASKS_BACKEND": "rq" if redis_url else "database",
         "REDIS_URL": redis_url,
         "RAPPORT_TEST_CLOCK_SKEW": str(clock_skew),
+        "PYTHONFAULTHANDLER": "1",  # stacks in the log on SIGABRT (see stop())
     }
     manage_py = ["-c", SKEWED_MANAGE_PY] if clock_skew else ["manage.py"]
     command = [sys.executable, *manage_py, "worker", "--worker-id", worker_id, "--interval", "0.1", *args]
     # Own process group: the SIGKILL reaches the worker and anything it started, like a machine that dies.
-    with (tmp_path / f"{worker_id}.log").open("w") as log:
-        return subprocess.Popen(
+    log_path = tmp_path / f"{worker_id}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
             command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
+    process.log_path = log_path  # type: ignore[attr-defined]  (stop() shows it when the worker hangs)
+    return process
 
 
-def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 20) -> int:
+def stop(process: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 45) -> int:
+    """Signal the worker's process group and return its exit code.
+
+    The timeout leaves room for a step blocked on SQLite's 20 s busy timeout. A worker that does not stop in
+    time gets SIGABRT first, so that faulthandler writes every thread's stack to its log, which the failure shows.
+    """
     if process.poll() is None:
         os.killpg(process.pid, sig)
     try:
         return process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        raise
+        os.killpg(process.pid, signal.SIGABRT)
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log = process.log_path.read_text()[-8000:]  # type: ignore[attr-defined]
+        raise AssertionError(f"the worker did not stop within {timeout}s of {sig!r}; its log ends:\n{log}") from None
 
 
 def log_of(tmp_path: Path, worker_id: str) -> str:
