@@ -233,6 +233,9 @@ IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=5000)  # rows per trans
 # Processes that clean rows while the run's own process reads and writes; unset: one per CPU but one, at most 4.
 IMPORT_WORKERS = env.int("IMPORT_WORKERS", default=None)
 IMPORT_POOL_MIN_ROWS = env.int("IMPORT_POOL_MIN_ROWS", default=50_000)  # smaller files: cleaned in-process
+# Imports that create at least this many contacts (and at least half as many as there are) drop the tables'
+# secondary indexes while they load and build them after (rapport.core.deferred_indexes). 0: never.
+IMPORT_DEFER_INDEXES_MIN_ROWS = env.int("IMPORT_DEFER_INDEXES_MIN_ROWS", default=100_000)
 USE_I18N = True
 USE_TZ = True
 

@@ -33,3 +33,12 @@ def prune_import_files() -> dict[str, int]:
     from .imports.uploads import prune_orphans
 
     return {"files": prune_orphans()}
+
+
+@periodic(every=timedelta(minutes=10))
+@task()
+def restore_import_indexes() -> dict[str, int]:
+    """Build the indexes that imports which no longer run (failed, deleted) dropped (``imports.indexes``)."""
+    from .imports.indexes import restore_orphans
+
+    return {"indexes": restore_orphans()}

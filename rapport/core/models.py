@@ -152,3 +152,20 @@ class TaskOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path} ({self.id})"
+
+
+class DeferredIndex(models.Model):
+    """A secondary index dropped for a bulk load and to be built again after it (``rapport.core.deferred_indexes``).
+
+    The row is written in the transaction that drops the index, so a load that dies leaves the statement that
+    rebuilds it: the next run of the load, or the periodic check, builds it again.
+    """
+
+    name = models.CharField(max_length=200, primary_key=True)
+    table = models.CharField(max_length=200)
+    definition = models.TextField()  # the CREATE INDEX statement, as the database gave it
+    holder = models.CharField(max_length=100, db_index=True)  # who dropped it, e.g. "import:42"
+    dropped_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} on {self.table} (held by {self.holder})"

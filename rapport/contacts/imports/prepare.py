@@ -20,10 +20,38 @@ from ..clean import COMPANY_SCALARS, CONTACT_SCALARS, clean_company, clean_conta
 from ..enums import ImportMode, SizeBand
 from ..normalize import Invalid
 from ..schema import RecordSchema, completeness
-from ..search.documents import contact_parts
+from ..search.documents import ContactParts, contact_parts
 from .mapping import IGNORE, kind_of
 from .readers import RowError
 from .vcard import Card
+
+
+class Failed(NamedTuple):
+    number: int
+    message: str
+
+
+class ContactCreate(NamedTuple):
+    """What creating one contact writes, derived from a row (``derive_contact``)."""
+
+    values: tuple  # the contact's columns, in ``plan.create_columns`` order
+    emails: tuple  # (email, label, is_primary), ...
+    phones: tuple  # (number, display, label, is_primary), ...
+    addresses: tuple  # in ``ADDRESS_COLUMNS`` order, each
+    tags: tuple  # tag names
+    external_id: str
+    score_alone: int  # the completeness without the company (for a row whose company cannot be created)
+    parts: ContactParts  # of its search document
+
+
+class CompanyCreate(NamedTuple):
+    """What creating one company writes, derived from a row (``derive_company``)."""
+
+    values: tuple
+    domains: tuple  # (domain, is_primary), ...
+    addresses: tuple
+    tags: tuple
+    external_id: str
 
 
 class Ready(NamedTuple):
@@ -31,12 +59,7 @@ class Ready(NamedTuple):
     values: dict | None  # the cleaned partial payload (None when the import only creates and needs no more)
     company: str  # contacts: the cleaned company name ("" for none)
     record_id: int | None  # the "id" column, for matching on Rapport's id
-    create: tuple | None = None  # what a create writes: see derive_contact / derive_company
-
-
-class Failed(NamedTuple):
-    number: int
-    message: str
+    create: ContactCreate | CompanyCreate | None = None  # what a create writes (None: not a create)
 
 
 CONTACT_DEFAULTS = {name: (None if name == "birth_date" else CONTACT_SCALARS[name](None)) for name in CONTACT_SCALARS}
@@ -342,10 +365,8 @@ def _addresses(addresses) -> tuple:
     )  # fmt: skip
 
 
-def derive_contact(plan: Plan, values: dict, company: str) -> tuple | dict:
-    """What ``contact_create`` would store, as the row of a bulk insert: ``(columns (plan.create_columns),
-    emails, phones, addresses, tag names, external id, completeness without the company, the search document's
-    parts)``; or the errors."""
+def derive_contact(plan: Plan, values: dict, company: str) -> ContactCreate | dict:
+    """What ``contact_create`` would store, as rows of bulk inserts; or the errors."""
     from ..services import _records
     from ..services.contacts import _present
 
@@ -386,7 +407,7 @@ def derive_contact(plan: Plan, values: dict, company: str) -> tuple | dict:
         stance = bool(row["stance"])
         row["stance_set_by_id"] = plan.actor_id if stance else None
         row["stance_set_at"] = _adapt(plan, timezone.now()) if stance else None
-    return (
+    return ContactCreate(
         tuple(row[c] for c in plan.create_columns),
         tuple((e["email"], e["label"], e["is_primary"]) for e in emails),
         tuple((p["number"], p["display"], p["label"], p["is_primary"]) for p in phones),
@@ -403,8 +424,8 @@ def derive_contact(plan: Plan, values: dict, company: str) -> tuple | dict:
     )  # fmt: skip
 
 
-def derive_company(plan: Plan, values: dict, company: str = "") -> tuple | dict:
-    """What ``company_create`` would store: ``(columns, domains, addresses, tag names, external id)``."""
+def derive_company(plan: Plan, values: dict, company: str = "") -> CompanyCreate | dict:
+    """What ``company_create`` would store, as rows of bulk inserts; or the errors."""
     from ..services import _records
     from ..services.companies import _present
 
@@ -427,7 +448,7 @@ def derive_company(plan: Plan, values: dict, company: str = "") -> tuple | dict:
         row["annual_revenue"] = _adapt(plan, row["annual_revenue"])
     if plan.with_custom:
         row["custom"] = _adapt(plan, custom)
-    return (
+    return CompanyCreate(
         tuple(row[c] for c in plan.create_columns),
         tuple((d["domain"], d["is_primary"]) for d in domains),
         _addresses(addresses),

@@ -8,7 +8,8 @@ another worker) skips the rows already committed. So no row is imported twice an
 
 Speed: no ORM object per row. Rows are parsed by the csv module, cleaned by the services' cleaning functions
 (``prepare``; in a pool of processes when the file is big), and written with one bulk statement per table
-(``writer``/``bulk``).
+(``writer``/``bulk``). A big load of new contacts drops the tables' secondary indexes and builds them at the end
+(``indexes``).
 """
 
 import logging
@@ -32,7 +33,7 @@ from rapport.users.enums import Feature
 from ..enums import JobStatus
 from ..models import ImportJob, ImportRow
 from ..schema import RecordSchema
-from . import writer
+from . import indexes, writer
 from .prepare import Failed, Plan, Ready, init_worker, prepare, prepare_chunk
 from .readers import FileProblem, open_reader
 
@@ -148,15 +149,21 @@ def _run(job: ImportJob, actor, *, progress, workers) -> ImportJob:
     if workers is None:
         workers = pool_workers() if remaining >= pool_min_rows() else 0
     position = job.processed_rows
-    for results in _prepared(plan, rows, workers):
-        if not write_batch(ctx, position, results):
-            logger.info("Import id=%s: another run is ahead; this one stops", job.pk)
-            job.refresh_from_db()
-            return job
-        position += len(results)
-        if progress is not None:
-            job.refresh_from_db()
-            progress(job)
+    deferred = indexes.defer_for(job, remaining)
+    try:
+        for results in _prepared(plan, rows, workers):
+            if not write_batch(ctx, position, results):
+                logger.info("Import id=%s: another run is ahead; this one stops", job.pk)
+                deferred = None  # the run ahead builds the indexes when it is done
+                job.refresh_from_db()
+                return job
+            position += len(results)
+            if progress is not None:
+                job.refresh_from_db()
+                progress(job)
+    finally:
+        if deferred:
+            indexes.restore_for(job, deferred)
     return _finish(job, actor)
 
 

@@ -184,9 +184,7 @@ def _constants(ctx: Context, model, variable: set[str], now) -> dict:
 
 
 def _external_id(row: Ready) -> str:
-    return (
-        row.create[-1 if len(row.create) == 5 else 5] if row.create is not None else row.values.get("external_id", "")
-    )
+    return row.create.external_id if row.create is not None else row.values.get("external_id", "")
 
 
 def _unique_external_ids(ctx: Context, model, rows: list[Ready], outcomes: list[Outcome]) -> list[Ready]:
@@ -234,7 +232,7 @@ def _check_references(ctx: Context, rows: list[Ready], outcomes: list[Outcome]) 
 def _row_tags(ctx: Context, rows: list[Ready]) -> dict[str, int]:
     names = set()
     for r in rows:
-        names.update(r.create[4 if ctx.object_type == "contact" else 3] if r.create else r.values.get("tags", ()))
+        names.update(r.create.tags if r.create else r.values.get("tags", ()))
     return resolve_tags(ctx, names) if names else {}
 
 
@@ -272,26 +270,27 @@ def create_contacts(ctx: Context, rows: list[Ready]) -> list[Outcome]:
     contacts, emails, phones, addresses, members, tag_rows, docs = [], [], [], [], [], [], []
     option_tags = ctx.option_tags
     for row, pk in zip(rows, ids, strict=True):
-        values, row_emails, row_phones, row_addresses, row_tags, _ext, alone, parts = row.create
+        create = row.create
+        values = create.values
         company_id = companies.get(row.company.casefold()) if row.company else None
         if row.company and company_id is None:
-            values = (*values[:score_at], alone, *values[score_at + 1 :])
+            values = (*values[:score_at], create.score_alone, *values[score_at + 1 :])
             outcomes.append(
                 Outcome(row.number, "created", pk, "The company was not linked: you may not create companies.")
             )
         contacts.append((pk, *values, company_id))
         shown, related = ctx.company_shown.get(company_id, ("", [])) if company_id else ("", [])
-        docs.append(contact_document(pk, ctx.owner_id, ctx.team_id, parts, company_id, shown, related))
-        for e in row_emails:
+        docs.append(contact_document(pk, ctx.owner_id, ctx.team_id, create.parts, company_id, shown, related))
+        for e in create.emails:
             emails.append((pk, *e))
-        for p in row_phones:
+        for p in create.phones:
             phones.append((pk, *p))
-        for a in row_addresses:
+        for a in create.addresses:
             addresses.append((pk, *a))
         if company_id:
             members.append((pk, company_id))
-        if row_tags or option_tags:
-            wanted = {tags[t.lower()] for t in row_tags if t.lower() in tags}
+        if create.tags or option_tags:
+            wanted = {tags[t.lower()] for t in create.tags if t.lower() in tags}
             wanted.update(option_tags)
             tag_rows += [(pk, t) for t in wanted]
     bulk.insert(Contact, columns, contacts, constants)
@@ -318,13 +317,13 @@ def create_companies(ctx: Context, rows: list[Ready]) -> list[Outcome]:
     ids = bulk.next_ids(Company, len(rows))
     companies, domains, addresses, tag_rows = [], [], [], []
     for row, pk in zip(rows, ids, strict=True):
-        values, row_domains, row_addresses, row_tags, _ext = row.create
-        companies.append((pk, *values))
-        for d in row_domains:
+        create = row.create
+        companies.append((pk, *create.values))
+        for d in create.domains:
             domains.append((pk, *d))
-        for a in row_addresses:
+        for a in create.addresses:
             addresses.append((pk, *a))
-        wanted = {tags[t.lower()] for t in row_tags if t.lower() in tags}
+        wanted = {tags[t.lower()] for t in create.tags if t.lower() in tags}
         wanted.update(ctx.option_tags)
         tag_rows += [(pk, t) for t in wanted]
     bulk.insert(Company, columns, companies, constants)

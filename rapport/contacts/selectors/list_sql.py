@@ -85,11 +85,16 @@ class JsonKey(Func):
         return f"json_extract({column}, '$.\"{self.key}\"')", params
 
 
+def custom_sort_index_name(cf) -> str:
+    table = (Contact if cf.object_type == "contact" else Company)._meta.db_table
+    return f"{table.split('_')[-1]}_cf_{cf.key}"[:50] + "_sort"
+
+
 def custom_sort_index_sql(cf, *, drop: bool = False) -> str:
     """The DDL of the index that serves sorting a list by the custom field ``cf`` (one per sortable field)."""
     model = Contact if cf.object_type == "contact" else Company
     table = model._meta.db_table
-    name = f"{table.split('_')[-1]}_cf_{cf.key}"[:50] + "_sort"
+    name = custom_sort_index_name(cf)
     if drop:
         return f'DROP INDEX IF EXISTS "{name}"'
     if connection.vendor == "postgresql":

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
-from rapport.core import audit
+from rapport.core import audit, deferred_indexes
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, validation_error
 from rapport.users import access
 from rapport.users.enums import Feature
@@ -131,6 +131,7 @@ def custom_field_delete(*, actor, field: CustomField) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(list_sql.custom_sort_index_sql(field, drop=True))
+    deferred_indexes.forget(list_sql.custom_sort_index_name(field))  # dropped by a big import meanwhile
     field.delete()
 
 

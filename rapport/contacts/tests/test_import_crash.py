@@ -45,6 +45,7 @@ RUN = textwrap.dedent(
     from django.conf import settings
     settings.IMPORT_BATCH_SIZE = int(sys.argv[2])
     settings.IMPORT_WORKERS = 0
+    settings.IMPORT_DEFER_INDEXES_MIN_ROWS = 1  # the load runs without the secondary indexes
     from rapport.contacts.imports import runner
     job = runner.run(int(sys.argv[1]))
     print(job.status, job.processed_rows)
@@ -83,6 +84,10 @@ class Database:
                 return conn.execute(sql).fetchone()
         with sqlite3.connect(self.path, timeout=30) as conn:
             return conn.execute(sql).fetchone()
+
+    def has_index(self, name: str) -> bool:
+        catalog = "pg_indexes WHERE indexname" if self.pg else "sqlite_master WHERE type = 'index' AND name"
+        return self.query(f"SELECT COUNT(*) FROM {catalog} = '{name}'")[0] == 1
 
     def python(self, script: str, *args, **kwargs):
         return subprocess.Popen(
@@ -127,6 +132,9 @@ def test_a_killed_import_resumes_without_duplicates_or_half_batches(tmp_path):
         assert processed % BATCH == 0  # whole batches only
         assert contacts == created == processed  # every committed row, and nothing of the batch that was cut
         assert db.query("SELECT COUNT(*) FROM contacts_contactemail")[0] == contacts
+        # The killed run left its indexes dropped, and what builds them again.
+        assert not db.has_index("contact_email_idx") and not db.has_index("contactemail_email_idx")
+        assert db.query("SELECT COUNT(*) FROM core_deferredindex WHERE name = 'contact_email_idx'")[0] == 1
 
         resumed = db.python(RUN, job_id, BATCH)
         out, err = resumed.communicate(timeout=300)
@@ -136,5 +144,7 @@ def test_a_killed_import_resumes_without_duplicates_or_half_batches(tmp_path):
         assert db.query("SELECT COUNT(*) FROM contacts_contactphone")[0] == ROWS
         assert db.query("SELECT COUNT(*) FROM contacts_company")[0] == 50
         assert db.query(f"SELECT created_count, failed_count FROM contacts_importjob WHERE id = {job_id}") == (ROWS, 0)
+        assert db.has_index("contact_email_idx") and db.has_index("contactemail_email_idx")  # built by the resumed run
+        assert db.query("SELECT COUNT(*) FROM core_deferredindex")[0] == 0
     finally:
         db.drop()

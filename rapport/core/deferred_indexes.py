@@ -1,0 +1,114 @@
+"""Secondary indexes dropped for a bulk load and built again after it.
+
+Each row inserted into a table costs one B-tree descent per index; at a million rows the indexes outgrow the
+page cache and most of that time goes to reading and writing index pages at random. Building an index after
+the load sorts the rows once instead (measured on SQLite, 1,000,000 contacts: 194 µs per row with the table's
+twelve secondary indexes, 13 µs without them plus 20 µs per row to build them afterwards).
+
+Only non-unique indexes are dropped: unique ones go on enforcing their constraints during the load. One load
+holds deferred indexes at a time. The statement that builds an index again is stored (``DeferredIndex``) in the
+transaction that drops it, so a load that dies leaves what is needed to build it: the load's next run goes on
+without the indexes and builds them when done; ``restore`` also runs before migrations, and the owner of the
+load runs it for loads that will not come back (see ``rapport.contacts.tasks``).
+"""
+
+import logging
+
+from django.db import IntegrityError, connection, transaction
+
+from .models import DeferredIndex
+
+logger = logging.getLogger(__name__)
+
+_SQLITE_INDEXES = """
+    SELECT name, sql FROM sqlite_master
+    WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE INDEX%%'
+    ORDER BY name
+"""
+_POSTGRESQL_INDEXES = """
+    SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary AND NOT x.indisexclusion
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)
+    ORDER BY i.relname
+"""
+
+
+def secondary_indexes(table: str) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of the table's non-unique indexes."""
+    query = _SQLITE_INDEXES if connection.vendor == "sqlite" else _POSTGRESQL_INDEXES
+    with connection.cursor() as cursor:
+        cursor.execute(query, [table])
+        return [(name, definition) for name, definition in cursor.fetchall()]
+
+
+def held_by(holder: str) -> list[str]:
+    return list(DeferredIndex.objects.filter(holder=holder).order_by("name").values_list("name", flat=True))
+
+
+def holders() -> list[str]:
+    return sorted(set(DeferredIndex.objects.values_list("holder", flat=True)))
+
+
+def defer(tables: list[str], holder: str, *, keep: tuple[str, ...] = ()) -> list[str]:
+    """Drop the tables' secondary indexes (but those named in ``keep``: the load reads through them) for
+    ``holder``; the names dropped. Nothing when another holder has indexes deferred (the load then runs with
+    its indexes)."""
+    quote = connection.ops.quote_name
+    try:
+        with transaction.atomic():
+            if DeferredIndex.objects.exclude(holder=holder).exists():
+                return []
+            dropped = []
+            for table in tables:
+                for name, definition in secondary_indexes(table):
+                    if name in keep:
+                        continue
+                    DeferredIndex.objects.create(name=name, table=table, definition=definition, holder=holder)
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"DROP INDEX {quote(name)}")
+                    dropped.append(name)
+    except IntegrityError:  # another load deferred the same indexes at the same moment
+        return []
+    if dropped:
+        logger.info("%s: %d secondary indexes dropped for a bulk load", holder, len(dropped))
+    return dropped
+
+
+def restore(holder: str | None = None) -> list[str]:
+    """Build again the indexes deferred by ``holder`` (by anyone when None); the names built. Each index is
+    built and forgotten in one transaction, so an interrupted restore resumes where it stopped."""
+    rows = DeferredIndex.objects.order_by("table", "name")
+    if holder is not None:
+        rows = rows.filter(holder=holder)
+    built, tables = [], set()
+    for deferred in rows:
+        with transaction.atomic():
+            if not DeferredIndex.objects.filter(pk=deferred.pk).delete()[0]:
+                continue  # built meanwhile by another restore
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(deferred.definition)
+        built.append(deferred.name)
+        tables.add(deferred.table)
+    if tables:
+        analyze(sorted(tables))
+        logger.info("%d deferred indexes built again", len(built))
+    return built
+
+
+def forget(name: str) -> None:
+    """An index that is gone for good (its custom field was deleted) is not to be built again."""
+    DeferredIndex.objects.filter(name=name).delete()
+
+
+def analyze(tables: list[str]) -> None:
+    """Fresh planner statistics for rebuilt indexes (SQLite drops an index's statistics with it)."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")  # sampled, like PostgreSQL's ANALYZE
+        for table in tables:
+            cursor.execute(f"ANALYZE {quote(table)}")
