@@ -3,6 +3,7 @@ what is committed."""
 
 from datetime import timedelta
 
+from django.db import connection
 from django_tasks import task
 
 from rapport.core.scheduler import periodic
@@ -42,3 +43,21 @@ def restore_import_indexes() -> dict[str, int]:
     from .imports.indexes import restore_orphans
 
     return {"indexes": restore_orphans()}
+
+
+@task()
+def build_custom_sort_index(field_id: int) -> bool:
+    """Build the index lists sort a custom field by (``selectors.list_sql.ensure_custom_sort_index``); False when
+    the field is gone. Idempotent."""
+    from .models import CustomField
+    from .selectors import list_sql
+
+    field = CustomField.objects.filter(pk=field_id).first()
+    if field is None:
+        return False
+    list_sql.ensure_custom_sort_index(field)
+    if not CustomField.objects.filter(pk=field_id).exists():  # deleted while the index was built
+        with connection.cursor() as cursor:
+            cursor.execute(list_sql.custom_sort_index_sql(field, drop=True))
+        return False
+    return True

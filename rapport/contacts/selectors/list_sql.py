@@ -109,17 +109,32 @@ def sortable_custom(cf) -> bool:
 
 
 def ensure_custom_sort_index(cf) -> None:
-    """Create the sort index of a custom field (idempotent); custom fields are made at run time. PostgreSQL then
+    """Create the sort index of a custom field (idempotent); custom fields are made at run time, so this runs in
+    the background (``tasks.build_custom_sort_index``). On PostgreSQL, outside a transaction, the index is built
+    CONCURRENTLY: the table takes writes meanwhile (seconds to minutes at a million records). PostgreSQL then
     samples the table again: it keeps statistics of an indexed expression, without which it takes a common
     value (``cf.segment=Enterprise``) for a rare one and plans accordingly."""
-    if sortable_custom(cf):
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
-                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(custom_sort_index_sql(cf))
-            if connection.vendor == "postgresql":
-                cursor.execute(f'ANALYZE "{(Contact if cf.object_type == "contact" else Company)._meta.db_table}"')
+    if not sortable_custom(cf):
+        return
+    postgresql = connection.vendor == "postgresql"
+    concurrently = postgresql and not connection.in_atomic_block
+    ddl = custom_sort_index_sql(cf)
+    with connection.cursor() as cursor:
+        if concurrently:
+            # A concurrent build that failed half way leaves an invalid index, which IF NOT EXISTS would keep.
+            cursor.execute(
+                "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [custom_sort_index_name(cf)]
+            )
+            found = cursor.fetchone()
+            if found and not found[0]:
+                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{custom_sort_index_name(cf)}"')
+            ddl = ddl.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
+        elif postgresql:
+            # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(ddl)
+        if postgresql:
+            cursor.execute(f'ANALYZE "{(Contact if cf.object_type == "contact" else Company)._meta.db_table}"')
 
 
 def by_joined_id(queryset: QuerySet, related: str, order: list[str]) -> tuple[QuerySet, list[str]]:

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 
-from rapport.core import audit, deferred_indexes
+from rapport.core import audit, deferred_indexes, jobs
 from rapport.core.errors import Conflict, NotFound, PermissionDenied, validation_error
 from rapport.users import access
 from rapport.users.enums import Feature
@@ -95,9 +95,11 @@ def custom_field_create(*, actor, data: dict[str, Any]) -> CustomField:
     audit.record(actor=actor, action="create", obj=field, object_type="custom_field", changes={
         k: [None, v] for k, v in values.items()
     })  # fmt: skip
-    # Lists sort by it through an index of its own (built here, in the transaction: the table is locked against
-    # writes while it is built, seconds at a million records).
-    list_sql.ensure_custom_sort_index(field)
+    # Lists sort by it through an index of its own, built in the background (seconds to minutes at a million
+    # records); until then they sort without it.
+    from ..tasks import build_custom_sort_index
+
+    jobs.enqueue(build_custom_sort_index, field.pk)
     return field
 
 

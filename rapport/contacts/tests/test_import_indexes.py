@@ -9,6 +9,7 @@ from rapport.contacts.search import search
 from rapport.contacts.tasks import restore_import_indexes
 from rapport.core import deferred_indexes
 from rapport.core.models import DeferredIndex
+from rapport.core.worker import run_ready_tasks
 from tests.factories import UserFactory, role
 
 from .import_support import imports_var_dir, run_import, upload  # noqa: F401 (autouse fixture)
@@ -124,6 +125,8 @@ def test_a_custom_field_deleted_while_its_index_is_deferred_is_not_indexed_again
     field = services.custom_field_create(
         actor=admin, data={"object_type": "contact", "key": "tier", "label": "Tier", "field_type": "text"}
     )
+    assert "contact_cf_tier_sort" not in dict(_all_secondary_indexes())  # built in the background
+    assert run_ready_tasks() == 1
     assert "contact_cf_tier_sort" in dict(_all_secondary_indexes())
     assert "contact_cf_tier_sort" in deferred_indexes.defer(indexes.CONTACT_TABLES, "import:999")
     services.custom_field_delete(actor=admin, field=field)

@@ -11,7 +11,9 @@ from django.urls import reverse
 from rapport.contacts import selectors, services
 from rapport.contacts.models import Contact, CustomField
 from rapport.contacts.selectors import lists
+from rapport.contacts.tasks import build_custom_sort_index
 from rapport.contacts.views import _list_actions
+from rapport.core.worker import run_ready_tasks
 from tests.factories import TeamFactory, UserFactory, make_company, make_contact, role
 
 pytestmark = pytest.mark.django_db
@@ -307,6 +309,8 @@ def test_a_custom_field_gets_its_sort_index_and_loses_it_with_the_field():
         actor=admin, data={"object_type": "contact", "key": "tier", "label": "Tier", "field_type": "number"}
     )
     name = "contact_cf_tier_sort"
+    assert name not in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
+    assert run_ready_tasks() == 1  # built in the background
     assert name in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
     field_services.custom_field_delete(actor=admin, field=field)
     assert name not in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
@@ -325,4 +329,26 @@ def test_a_custom_field_made_after_records_in_the_same_transaction_gets_its_inde
         field_services.custom_field_create(
             actor=admin, data={"object_type": "company", "key": "tier", "label": "Tier", "field_type": "number"}
         )
+        assert run_ready_tasks() == 1
     assert "company_cf_tier_sort" in connection.introspection.get_constraints(connection.cursor(), "contacts_company")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_custom_field_index_is_built_outside_a_transaction_without_blocking_writes():
+    # On PostgreSQL, outside a transaction, the index is built CONCURRENTLY.
+    from django.db import connection
+
+    from rapport.contacts.services import settings as field_services
+    from tests.factories import UserFactory, role
+
+    admin = UserFactory(role=role("admin"))
+    field = field_services.custom_field_create(
+        actor=admin, data={"object_type": "contact", "key": "tier", "label": "Tier", "field_type": "number"}
+    )
+    assert run_ready_tasks() == 1
+    assert "contact_cf_tier_sort" in connection.introspection.get_constraints(connection.cursor(), "contacts_contact")
+    field_services.custom_field_delete(actor=admin, field=field)
+    assert build_custom_sort_index.call(field.pk) is False  # the field is gone: nothing is built
+    assert "contact_cf_tier_sort" not in connection.introspection.get_constraints(
+        connection.cursor(), "contacts_contact"
+    )
