@@ -1,6 +1,9 @@
 """What the contact and company services share: owner and team, tags, custom references, required fields,
-completeness, and writing what a write plans (``Plan``) for one record or a thousand in a few queries."""
+completeness, planning a create or an update once the kind's own values are set (``create_plan``,
+``update_plan``), writing what a write plans (``Plan``) for one record or a thousand in a few queries, and the
+bulk tag action. A ``Kind`` says what these need to know of contacts or of companies."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,11 +14,28 @@ from django.utils import timezone
 
 from rapport.core import audit
 from rapport.core.errors import Conflict, PermissionDenied, validation_error
+from rapport.users import access
+from rapport.users.enums import Feature
 
 from .. import hooks
+from ..clean import clean_tags
 from ..models import Tag
 from ..schema import MANDATORY_CHOICES, RecordSchema, completeness
 from ._context import Context
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What the shared writes need to know of contacts or of companies."""
+
+    object_type: str
+    model: type[Model]
+    child_models: dict[str, type[Model]]  # the child rows by kind (``emails``...), each kind replaced as a whole
+    tag_model: type[Model]
+    audited: tuple[str, ...]  # the fields the audit log shows
+    name_field: str  # what the audit log names a record by
+    snapshot: Callable[[dict[str, list]], dict[str, Any]]  # what the audit shows of a record's children
+    check: Callable  # (record, ctx, children) -> required fields and completeness; returns the children's snapshot
 
 
 def ensure_may_write(ctx: Context) -> None:
@@ -140,18 +160,19 @@ def lookups(data: dict, schema: RecordSchema) -> dict[str, Any]:
     }
 
 
-def stored_children(pks, *, parent: str, child_models: dict[str, type[Model]], tag_model) -> dict[int, dict]:
+def stored_children(pks, kind: Kind) -> dict[int, dict]:
     """The child rows (by kind) and tag names of these records: a query per kind however many records."""
-    out = {pk: {kind: [] for kind in (*child_models, "tags")} for pk in pks}
+    parent = kind.object_type
+    out = {pk: {name: [] for name in (*kind.child_models, "tags")} for pk in pks}
     if not out:
         return out
-    for kind, model in child_models.items():
+    for name, model in kind.child_models.items():
         for row in model.objects.filter(**{f"{parent}_id__in": list(out)}):
-            out[getattr(row, f"{parent}_id")][kind].append(row)
-    for pk, name in tag_model.objects.filter(**{f"{parent}_id__in": list(out)}).values_list(
+            out[getattr(row, f"{parent}_id")][name].append(row)
+    for pk, tag in kind.tag_model.objects.filter(**{f"{parent}_id__in": list(out)}).values_list(
         f"{parent}_id", "tag__name"
     ):
-        out[pk]["tags"].append(name)
+        out[pk]["tags"].append(tag)
     return out
 
 
@@ -208,14 +229,63 @@ def audited_changes(obj: Model, before: dict[str, Any], fields: list[str], audit
     return audit.diff({name: before[obj._meta.get_field(name).attname] for name in names}, audit.snapshot(obj, names))
 
 
-def write(plans: list[Plan], *, object_type: str, actor, child_models: dict[str, type[Model]], tag_model, ctx) -> None:
+def create_plan(ctx: Context, record: Model, kind: Kind, *, values: dict, rows: dict[str, list]) -> Plan:
+    """The plan of a new record whose values are set and whose child ``rows`` are made: checked, with its tags,
+    what the audit shows, and its external id claimed."""
+    check_external_id(ctx, record)
+    after = kind.check(record, ctx, {**{name: [] for name in kind.child_models}, **rows})
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(tags or [])
+    changes = {
+        **{k: [None, v] for k, v in audit.snapshot(record, kind.audited).items() if v not in ("", None, False, {}, [])},
+        **{k: [None, v] for k, v in after.items() if v},
+    }
+    ctx.claim_external_id("", record.external_id, record)  # last: only a record that will be written holds it
+    return Plan(record, created=True, changes=changes, children=rows, tags=tags)
+
+
+def update_plan(
+    ctx: Context, record: Model, kind: Kind, *, values: dict, columns: dict[str, Any], stored: dict, rows: dict
+) -> Plan:
+    """The plan of an update whose new values are set on ``record`` (which had ``columns`` and the ``stored``
+    children) and whose new child ``rows`` are made: checked, with what changes (nothing, when nothing does)."""
+    after = kind.check(record, ctx, {**stored, **rows})
+    old_external_id = columns["external_id"]
+    check_external_id(ctx, record, old=old_external_id)
+    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
+    after["tags"] = sorted(stored["tags"] if tags is None else tags)
+    ctx.claim_external_id(old_external_id, record.external_id, record)
+    fields = changed_fields(columns, record)
+    changes = audited_changes(record, columns, fields, kind.audited)
+    before = kind.snapshot(stored)
+    changes.update({k: [before[k], v] for k, v in after.items() if v != before[k]})
+    return Plan(
+        record,
+        created=False,
+        changes=changes,
+        children={k: v for k, v in rows.items() if not same_rows(stored[k], v, kind.object_type)},
+        tags=tags if tags is not None and sorted(tags) != sorted(stored["tags"]) else None,
+        fields=fields,
+    )
+
+
+def write_one(ctx: Context, plan: Plan, kind: Kind) -> Model:
+    """Store one planned record (a create or an update service's write) and return it."""
+    try:
+        with transaction.atomic():
+            write([plan], kind, ctx)
+    except IntegrityError:  # the external id, taken by a concurrent write since it was checked
+        raise duplicate(kind.object_type) from None
+    return plan.obj
+
+
+def write(plans: list[Plan], kind: Kind, ctx: Context) -> None:
     """Store planned creates and updates of one kind of record: a few queries for the lot (records, each kind
     of child rows, tags), an audit entry per changed record, and one ``records_changed`` call."""
-    model = type(plans[0].obj) if plans else None
     plans = [p for p in plans if p.changed]
     if not plans:
         return
-    parent = object_type
+    model, parent = kind.model, kind.object_type
     creates = [p for p in plans if p.created]
     updates = [p for p in plans if not p.created]
     now = timezone.now()
@@ -227,13 +297,13 @@ def write(plans: list[Plan], *, object_type: str, actor, child_models: dict[str,
         model.objects.filter(pk__in=[obj.pk for obj in stale]).update(updated_at=now)
         for obj in stale:
             obj.updated_at = now
-    for kind, child_model in child_models.items():
-        replaced = [p.obj.pk for p in updates if kind in p.children]
+    for name, child_model in kind.child_models.items():
+        replaced = [p.obj.pk for p in updates if name in p.children]
         if replaced:
             child_model.objects.filter(**{f"{parent}_id__in": replaced}).delete()
         rows = []
         for p in plans:
-            for row in p.children.get(kind, ()):
+            for row in p.children.get(name, ()):
                 setattr(row, f"{parent}_id", p.obj.pk)
                 rows.append(row)
         child_model.objects.bulk_create(rows)
@@ -242,12 +312,12 @@ def write(plans: list[Plan], *, object_type: str, actor, child_models: dict[str,
         ids = ctx.tag_objects({name for p in tagged for name in p.tags})
         retagged = [p.obj.pk for p in tagged if not p.created]
         if retagged:
-            tag_model.objects.filter(**{f"{parent}_id__in": retagged}).delete()
-        tag_model.objects.bulk_create(
-            [tag_model(**{f"{parent}_id": p.obj.pk}, tag_id=ids[name.lower()]) for p in tagged for name in p.tags]
+            kind.tag_model.objects.filter(**{f"{parent}_id__in": retagged}).delete()
+        kind.tag_model.objects.bulk_create(
+            [kind.tag_model(**{f"{parent}_id": p.obj.pk}, tag_id=ids[name.lower()]) for p in tagged for name in p.tags]
         )
-    _audit(plans, actor)
-    hooks.records_changed(object_type, [p.obj.pk for p in plans])
+    _audit(plans, ctx.actor)
+    hooks.records_changed(parent, [p.obj.pk for p in plans])
 
 
 def _audit(plans: list[Plan], actor) -> None:
@@ -284,3 +354,37 @@ def _update_rows(model, plans: list[Plan], now) -> None:
                     f"WHERE {table}.{quote(meta.pk.column)} = v.column1",
                     params,
                 )
+
+
+# --- bulk actions (lists) ---------------------------------------------------------------------------
+
+
+def writable(kind: Kind, actor, ids) -> list[int]:
+    """The ids among ``ids`` the actor may write (others are left alone, silently: they may be invisible)."""
+    from ..selectors import writable_ids
+
+    return writable_ids(actor=actor, object_type=kind.object_type, ids=ids)
+
+
+def bulk_tag(kind: Kind, *, actor, ids: list[int], add: list[str] = (), remove: list[str] = ()) -> int:
+    """Add and remove tags on the records the actor may change among ``ids``; returns how many those are."""
+    access.ensure_feature(actor, Feature.BULK)
+    errors = {}
+    add, remove = clean_tags(list(add), errors), clean_tags(list(remove), errors)
+    if errors or not (add or remove):
+        raise validation_error(errors or {"tags": "Name at least one tag to add or remove."})
+    targets = writable(kind, actor, ids)
+    parent = kind.object_type
+    if add:
+        tags = tags_by_name(add)
+        kind.tag_model.objects.bulk_create(
+            [kind.tag_model(**{f"{parent}_id": record}, tag_id=t.pk) for record in targets for t in tags],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+    if remove:
+        kind.tag_model.objects.filter(**{f"{parent}_id__in": targets}, tag__in=tags_named(remove)).delete()
+    for record in kind.model.objects.filter(pk__in=targets).only("pk", kind.name_field):
+        audit.record(actor=actor, action="update", obj=record, changes={"tags": {"added": add, "removed": remove}})
+    hooks.records_changed(parent, targets)
+    return len(targets)

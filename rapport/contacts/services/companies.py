@@ -5,7 +5,7 @@ As for contacts, a create or an update is planned (``plan_create``, ``plan_updat
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from rapport.core import audit
 from rapport.core.errors import Conflict, validation_error
@@ -23,7 +23,6 @@ OBJECT_TYPE = "company"
 AUDITED = (*COMPANY_SCALARS, "phone", "owner_id", "team_id", "parent_id", "custom")
 MAX_DEPTH = 50  # a hierarchy deeper than this is surely a mistake (and would make roll-ups slow)
 CHILDREN = {"domains": CompanyDomain, "addresses": Address}
-EMPTY: dict[str, list] = {kind: [] for kind in CHILDREN}
 
 
 def _present(company: Company, *, addresses) -> dict[str, bool]:
@@ -92,11 +91,6 @@ def _new_children(company: Company, values: dict) -> dict[str, list]:
     return rows
 
 
-def stored_children(pks) -> dict[int, dict[str, list]]:
-    """The child rows and tag names of these companies (a query per kind however many)."""
-    return _records.stored_children(pks, parent=OBJECT_TYPE, child_models=CHILDREN, tag_model=CompanyTag)
-
-
 def _snapshot(children: dict[str, list]) -> dict[str, Any]:
     """What the audit shows of a company's children (as read back after writing them)."""
     return {
@@ -115,6 +109,23 @@ def _check(company: Company, ctx: Context, children: dict[str, list]) -> dict[st
         raise validation_error(errors)
     company.completeness = _records.score(OBJECT_TYPE, present)
     return after
+
+
+KIND = _records.Kind(
+    object_type=OBJECT_TYPE,
+    model=Company,
+    child_models=CHILDREN,
+    tag_model=CompanyTag,
+    audited=AUDITED,
+    name_field="name",
+    snapshot=_snapshot,
+    check=_check,
+)
+
+
+def stored_children(pks) -> dict[int, dict[str, list]]:
+    """The child rows and tag names of these companies (a query per kind however many)."""
+    return _records.stored_children(pks, KIND)
 
 
 def _set_scalars(company: Company, values: dict) -> None:
@@ -136,17 +147,8 @@ def plan_create(ctx: Context, data: dict[str, Any]) -> _records.Plan:
     _set_scalars(company, values)
     company.parent_id = _check_parent(ctx=ctx, company=None, parent_id=data.get("parent"))
     company.custom = {k: v for k, v in values["custom"].items() if v is not None}
-    _records.check_external_id(ctx, company)
     rows = _new_children(company, values)
-    after = _check(company, ctx, {**EMPTY, **rows})
-    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
-    after["tags"] = sorted(tags or [])
-    changes = {
-        **{k: [None, v] for k, v in audit.snapshot(company, AUDITED).items() if v not in ("", None, False, {}, [])},
-        **{k: [None, v] for k, v in after.items() if v},
-    }
-    ctx.claim_external_id("", company.external_id, company)  # last: only a record that will be written holds it
-    return _records.Plan(company, created=True, changes=changes, children=rows, tags=tags)
+    return _records.create_plan(ctx, company, KIND, values=values, rows=rows)
 
 
 def plan_update(ctx: Context, company: Company, data: dict[str, Any], stored: dict[str, list]) -> _records.Plan:
@@ -154,7 +156,6 @@ def plan_update(ctx: Context, company: Company, data: dict[str, Any], stored: di
     ``company_update`` checks them, not stored yet; the caller checked that the actor may change it."""
     values = _validate(ctx=ctx, data=data, partial=True)
     columns = _records.field_values(company)
-    children_before = _snapshot(stored)
     if "owner" in data or "team" in data:
         owner_id, team_id = _records.resolve_owner_team(
             actor=ctx.actor, ctx=ctx, data=data, current_owner_id=company.owner_id, current_team_id=company.team_id
@@ -165,49 +166,23 @@ def plan_update(ctx: Context, company: Company, data: dict[str, Any], stored: di
         company.owner_id, company.team_id = owner_id, team_id
     if "parent" in data:
         company.parent_id = _check_parent(ctx=ctx, company=company, parent_id=data["parent"])
-    old_external_id = company.external_id
     _set_scalars(company, values)
     if "custom" in values:
         merged = {**company.custom, **values["custom"]}
         company.custom = {k: v for k, v in merged.items() if v is not None}
     rows = _new_children(company, values)
-    after = _check(company, ctx, {**stored, **rows})
-    _records.check_external_id(ctx, company, old=old_external_id)
-    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
-    after["tags"] = sorted(stored["tags"] if tags is None else tags)
-    ctx.claim_external_id(old_external_id, company.external_id, company)
-    fields = _records.changed_fields(columns, company)
-    changes = _records.audited_changes(company, columns, fields, AUDITED)
-    changes.update({k: [children_before[k], v] for k, v in after.items() if v != children_before[k]})
-    return _records.Plan(
-        company,
-        created=False,
-        changes=changes,
-        children={k: v for k, v in rows.items() if not _records.same_rows(stored[k], v, "company")},
-        tags=tags if tags is not None and sorted(tags) != sorted(stored["tags"]) else None,
-        fields=fields,
-    )
+    return _records.update_plan(ctx, company, KIND, values=values, columns=columns, stored=stored, rows=rows)
 
 
 def write(ctx: Context, plans: list[_records.Plan]) -> None:
     """Store planned companies (see ``_records.write``)."""
-    _records.write(plans, object_type=OBJECT_TYPE, actor=ctx.actor, child_models=CHILDREN, tag_model=CompanyTag,
-                   ctx=ctx)  # fmt: skip
-
-
-def _write_one(ctx: Context, plan: _records.Plan) -> Company:
-    try:
-        with transaction.atomic():
-            write(ctx, [plan])
-    except IntegrityError:  # the external id, taken by a concurrent write since it was checked
-        raise _records.duplicate("company") from None
-    return plan.obj
+    _records.write(plans, KIND, ctx)
 
 
 @transaction.atomic
 def company_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Company:
     ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
-    return _write_one(ctx, plan_create(ctx, data))
+    return _records.write_one(ctx, plan_create(ctx, data), KIND)
 
 
 @transaction.atomic
@@ -217,7 +192,8 @@ def company_update(*, actor, company: Company, data: dict[str, Any], schema: Rec
     access.ensure_can_write(actor, company)
     company = Company.objects.select_for_update().get(pk=company.pk)
     ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
-    return _write_one(ctx, plan_update(ctx, company, data, stored_children([company.pk])[company.pk]))
+    stored = stored_children([company.pk])[company.pk]
+    return _records.write_one(ctx, plan_update(ctx, company, data, stored), KIND)
 
 
 @transaction.atomic
@@ -228,7 +204,7 @@ def company_delete(*, actor, company: Company) -> None:
     # Subsidiaries stay, one level up (contacts stay, without this company): each is changed, so each must
     # be the actor's to change.
     children = list(Company.objects.filter(parent_id=pk))
-    writable = set(_writable(actor, [c.pk for c in children]))
+    writable = set(_records.writable(KIND, actor, [c.pk for c in children]))
     if any(c.pk not in writable for c in children):
         raise Conflict("has_subsidiaries", "This company has subsidiaries you may not change; ask their owners.")
     for child in children:
@@ -239,18 +215,14 @@ def company_delete(*, actor, company: Company) -> None:
     hooks.records_changed(OBJECT_TYPE, [pk, *(c.pk for c in children)])
 
 
-def _writable(actor, ids) -> list[int]:
-    from ..selectors import writable_ids
-
-    return writable_ids(actor=actor, object_type=OBJECT_TYPE, ids=ids)
-
-
 @transaction.atomic
 def companies_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
     access.ensure_feature(actor, Feature.BULK)
     if not data or set(data) - {"owner", "team"}:
         raise validation_error({"__all__": "Bulk updates of companies set owner or team."})
-    targets = list(Company.objects.select_for_update().filter(pk__in=_writable(actor, ids)).order_by("pk"))
+    targets = list(
+        Company.objects.select_for_update().filter(pk__in=_records.writable(KIND, actor, ids)).order_by("pk")
+    )
     ctx = Context(actor=actor, object_type=OBJECT_TYPE)
     stored = stored_children([c.pk for c in targets])
     write(ctx, [plan_update(ctx, company, data, stored[company.pk]) for company in targets])
@@ -259,33 +231,13 @@ def companies_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int
 
 @transaction.atomic
 def companies_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: list[str] = ()) -> int:
-    from ..clean import clean_tags
-
-    access.ensure_feature(actor, Feature.BULK)
-    errors = {}
-    add, remove = clean_tags(list(add), errors), clean_tags(list(remove), errors)
-    if errors or not (add or remove):
-        raise validation_error(errors or {"tags": "Name at least one tag to add or remove."})
-    targets = _writable(actor, ids)
-    if add:
-        tags = _records.tags_by_name(add)
-        CompanyTag.objects.bulk_create(
-            [CompanyTag(company_id=c, tag_id=t.pk) for c in targets for t in tags],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
-    if remove:
-        CompanyTag.objects.filter(company_id__in=targets, tag__in=_records.tags_named(remove)).delete()
-    for company in Company.objects.filter(pk__in=targets).only("pk", "name"):
-        audit.record(actor=actor, action="update", obj=company, changes={"tags": {"added": add, "removed": remove}})
-    hooks.records_changed(OBJECT_TYPE, targets)
-    return len(targets)
+    return _records.bulk_tag(KIND, actor=actor, ids=ids, add=add, remove=remove)
 
 
 @transaction.atomic
 def companies_bulk_delete(*, actor, ids: list[int]) -> int:
     access.ensure_feature(actor, Feature.BULK)
-    targets = list(Company.objects.filter(pk__in=_writable(actor, ids)))
+    targets = list(Company.objects.filter(pk__in=_records.writable(KIND, actor, ids)))
     with hooks.batch():
         for company in targets:
             company_delete(actor=actor, company=company)

@@ -6,7 +6,7 @@ and then written (``write``), for one contact or, from the bulk upsert and bulk 
 from contextlib import suppress
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from rapport.core import audit
@@ -24,7 +24,6 @@ from ._context import Context
 OBJECT_TYPE = "contact"
 AUDITED = (*CONTACT_SCALARS, "owner_id", "team_id", "custom")
 CHILDREN = {"emails": ContactEmail, "phones": ContactPhone, "addresses": Address, "memberships": Membership}
-EMPTY: dict[str, list] = {kind: [] for kind in CHILDREN}
 
 
 def _present(contact: Contact, *, emails, phones, addresses, companies) -> dict[str, bool]:
@@ -135,11 +134,6 @@ def _new_children(contact: Contact, values: dict, memberships: list | None) -> d
     return rows
 
 
-def stored_children(pks) -> dict[int, dict[str, list]]:
-    """The child rows and tag names of these contacts (a query per kind however many)."""
-    return _records.stored_children(pks, parent=OBJECT_TYPE, child_models=CHILDREN, tag_model=ContactTag)
-
-
 def _snapshot(children: dict[str, list]) -> dict[str, Any]:
     """What the audit shows of a contact's children (as read back after writing them)."""
     return {
@@ -165,6 +159,23 @@ def _check(contact: Contact, ctx: Context, children: dict[str, list]) -> dict[st
     return after
 
 
+KIND = _records.Kind(
+    object_type=OBJECT_TYPE,
+    model=Contact,
+    child_models=CHILDREN,
+    tag_model=ContactTag,
+    audited=AUDITED,
+    name_field="display_name",
+    snapshot=_snapshot,
+    check=_check,
+)
+
+
+def stored_children(pks) -> dict[int, dict[str, list]]:
+    """The child rows and tag names of these contacts (a query per kind however many)."""
+    return _records.stored_children(pks, KIND)
+
+
 def plan_create(ctx: Context, data: dict[str, Any]) -> _records.Plan:
     """A new contact, checked as ``contact_create`` checks it, not stored yet."""
     actor = ctx.actor
@@ -184,17 +195,8 @@ def plan_create(ctx: Context, data: dict[str, Any]) -> _records.Plan:
         if not email:
             raise validation_error({"first_name": "Give at least a name or an email address."})
         contact.display_name = email
-    _records.check_external_id(ctx, contact)
     rows = _new_children(contact, values, memberships)
-    after = _check(contact, ctx, {**EMPTY, **rows})
-    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
-    after["tags"] = sorted(tags or [])
-    changes = {
-        **{k: [None, v] for k, v in audit.snapshot(contact, AUDITED).items() if v not in ("", None, False, {}, [])},
-        **{k: [None, v] for k, v in after.items() if v},
-    }
-    ctx.claim_external_id("", contact.external_id, contact)  # last: only a record that will be written holds it
-    return _records.Plan(contact, created=True, changes=changes, children=rows, tags=tags)
+    return _records.create_plan(ctx, contact, KIND, values=values, rows=rows)
 
 
 def plan_update(ctx: Context, contact: Contact, data: dict[str, Any], stored: dict[str, list]) -> _records.Plan:
@@ -203,7 +205,6 @@ def plan_update(ctx: Context, contact: Contact, data: dict[str, Any], stored: di
     actor = ctx.actor
     values, memberships = _validate(ctx=ctx, data=data, partial=True, stored=stored)
     columns = _records.field_values(contact)
-    children_before = _snapshot(stored)
     if "owner" in data or "team" in data:
         owner_id, team_id = _records.resolve_owner_team(
             actor=ctx.actor, ctx=ctx, data=data, current_owner_id=contact.owner_id, current_team_id=contact.team_id
@@ -212,7 +213,7 @@ def plan_update(ctx: Context, contact: Contact, data: dict[str, Any], stored: di
             actor=ctx.actor, object_type=OBJECT_TYPE, owner_id=owner_id, team_id=team_id, ctx=ctx
         )
         contact.owner_id, contact.team_id = owner_id, team_id
-    old_stage, old_stance, old_external_id = contact.lifecycle_stage, contact.stance, contact.external_id
+    old_stage, old_stance = contact.lifecycle_stage, contact.stance
     name_changed = False
     for name in CONTACT_SCALARS:
         if name in values:
@@ -227,43 +228,18 @@ def plan_update(ctx: Context, contact: Contact, data: dict[str, Any], stored: di
     rows = _new_children(contact, values, memberships)
     if not contact.display_name:
         contact.display_name = contact.email or "—"
-    after = _check(contact, ctx, {**stored, **rows})
-    _records.check_external_id(ctx, contact, old=old_external_id)
-    tags = ctx.tag_names(values["tags"]) if "tags" in values else None
-    after["tags"] = sorted(stored["tags"] if tags is None else tags)
-    ctx.claim_external_id(old_external_id, contact.external_id, contact)
-    fields = _records.changed_fields(columns, contact)
-    changes = _records.audited_changes(contact, columns, fields, AUDITED)
-    changes.update({k: [children_before[k], v] for k, v in after.items() if v != children_before[k]})
-    return _records.Plan(
-        contact,
-        created=False,
-        changes=changes,
-        children={k: v for k, v in rows.items() if not _records.same_rows(stored[k], v, "contact")},
-        tags=tags if tags is not None and sorted(tags) != sorted(stored["tags"]) else None,
-        fields=fields,
-    )
+    return _records.update_plan(ctx, contact, KIND, values=values, columns=columns, stored=stored, rows=rows)
 
 
 def write(ctx: Context, plans: list[_records.Plan]) -> None:
     """Store planned contacts (see ``_records.write``)."""
-    _records.write(plans, object_type=OBJECT_TYPE, actor=ctx.actor, child_models=CHILDREN, tag_model=ContactTag,
-                   ctx=ctx)  # fmt: skip
-
-
-def _write_one(ctx: Context, plan: _records.Plan) -> Contact:
-    try:
-        with transaction.atomic():
-            write(ctx, [plan])
-    except IntegrityError:  # the external id, taken by a concurrent write since it was checked
-        raise _records.duplicate("contact") from None
-    return plan.obj
+    _records.write(plans, KIND, ctx)
 
 
 @transaction.atomic
 def contact_create(*, actor, data: dict[str, Any], schema: RecordSchema | None = None) -> Contact:
     ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
-    return _write_one(ctx, plan_create(ctx, data))
+    return _records.write_one(ctx, plan_create(ctx, data), KIND)
 
 
 @transaction.atomic
@@ -273,7 +249,8 @@ def contact_update(*, actor, contact: Contact, data: dict[str, Any], schema: Rec
     access.ensure_can_write(actor, contact)
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     ctx = Context(actor=actor, object_type=OBJECT_TYPE, schema=schema)
-    return _write_one(ctx, plan_update(ctx, contact, data, stored_children([contact.pk])[contact.pk]))
+    stored = stored_children([contact.pk])[contact.pk]
+    return _records.write_one(ctx, plan_update(ctx, contact, data, stored), KIND)
 
 
 @transaction.atomic
@@ -288,13 +265,6 @@ def contact_delete(*, actor, contact: Contact) -> None:
 # --- bulk actions (lists) ------------------------------------------------------------------------
 
 
-def _writable(actor, ids) -> list[int]:
-    """The ids among ``ids`` the actor may write (others are left alone, silently: they may be invisible)."""
-    from ..selectors import writable_ids
-
-    return writable_ids(actor=actor, object_type=OBJECT_TYPE, ids=ids)
-
-
 @transaction.atomic
 def contacts_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
     """Assign owner/team or set the lifecycle stage of many contacts; returns how many were concerned."""
@@ -302,7 +272,9 @@ def contacts_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
     allowed = {"owner", "team", "lifecycle_stage"}
     if not data or set(data) - allowed:
         raise validation_error({"__all__": "Bulk updates set owner, team or lifecycle_stage."})
-    targets = list(Contact.objects.select_for_update().filter(pk__in=_writable(actor, ids)).order_by("pk"))
+    targets = list(
+        Contact.objects.select_for_update().filter(pk__in=_records.writable(KIND, actor, ids)).order_by("pk")
+    )
     ctx = Context(actor=actor, object_type=OBJECT_TYPE)
     stored = stored_children([c.pk for c in targets])
     write(ctx, [plan_update(ctx, contact, data, stored[contact.pk]) for contact in targets])
@@ -311,34 +283,14 @@ def contacts_bulk_update(*, actor, ids: list[int], data: dict[str, Any]) -> int:
 
 @transaction.atomic
 def contacts_bulk_tag(*, actor, ids: list[int], add: list[str] = (), remove: list[str] = ()) -> int:
-    from ..clean import clean_tags
-
-    access.ensure_feature(actor, Feature.BULK)
-    errors = {}
-    add, remove = clean_tags(list(add), errors), clean_tags(list(remove), errors)
-    if errors or not (add or remove):
-        raise validation_error(errors or {"tags": "Name at least one tag to add or remove."})
-    targets = _writable(actor, ids)
-    if add:
-        tags = _records.tags_by_name(add)
-        ContactTag.objects.bulk_create(
-            [ContactTag(contact_id=c, tag_id=t.pk) for c in targets for t in tags],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
-    if remove:
-        ContactTag.objects.filter(contact_id__in=targets, tag__in=_records.tags_named(remove)).delete()
-    for contact in Contact.objects.filter(pk__in=targets).only("pk", "display_name"):
-        audit.record(actor=actor, action="update", obj=contact, changes={"tags": {"added": add, "removed": remove}})
-    hooks.records_changed(OBJECT_TYPE, targets)
-    return len(targets)
+    return _records.bulk_tag(KIND, actor=actor, ids=ids, add=add, remove=remove)
 
 
 @transaction.atomic
 def contacts_bulk_delete(*, actor, ids: list[int]) -> int:
     """Delete the contacts the actor may delete among ``ids`` (an audit entry each, one delete for all)."""
     access.ensure_feature(actor, Feature.BULK)
-    targets = list(Contact.objects.filter(pk__in=_writable(actor, ids)).only("pk", "display_name"))
+    targets = list(Contact.objects.filter(pk__in=_records.writable(KIND, actor, ids)).only("pk", "display_name"))
     for contact in targets:
         audit.record(actor=actor, action="delete", obj=contact, changes={"display_name": [contact.display_name, None]})
     Contact.objects.filter(pk__in=[c.pk for c in targets]).delete()

@@ -149,7 +149,7 @@ def _failure(index: int, exc: Exception, kind: _Kind) -> Result:
         return Result(index, "failed", code=exc.code, errors=exc.fields or {"__all__": [exc.message]})
     if isinstance(exc, OverflowError):
         # A custom reference id past 2**63 or a custom date-time UTC cannot hold: the cleaners let those through
-        # for now (see rapport.contacts.api.out_of_range).
+        # for now (see rapport.contacts.api._common.out_of_range).
         return Result(index, "failed", code="invalid", errors={"custom": ["A value is out of range."]})
     # IntegrityError: a new record whose external id is taken by a record out of sight, written meanwhile.
     conflict = external_id_taken(kind.object_type)

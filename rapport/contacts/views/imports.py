@@ -251,15 +251,22 @@ def _show(value) -> str:
     return str(value)
 
 
+def _call_service(request, service, job) -> bool:
+    """Call ``service`` on the job; a refusal is shown as an error message (False), or answers 404 or 403."""
+    try:
+        service(actor=request.user, job=job)
+    except ApplicationError as exc:
+        raise_for_http(exc)
+        messages.error(request, exc.message)
+        return False
+    return True
+
+
 @login_required
 @require_POST
 def import_start(request, pk):
     job = _job(request, pk)
-    try:
-        services.import_start(actor=request.user, job=job)
-    except ApplicationError as exc:
-        raise_for_http(exc)
-        messages.error(request, exc.message)
+    if not _call_service(request, services.import_start, job):
         return redirect("import_mapping", pk=job.pk)
     return redirect("import_detail", pk=job.pk)
 
@@ -268,11 +275,7 @@ def import_start(request, pk):
 @require_POST
 def import_discard(request, pk):
     job = _job(request, pk)
-    try:
-        services.import_discard(actor=request.user, job=job)
-    except ApplicationError as exc:
-        raise_for_http(exc)
-        messages.error(request, exc.message)
+    if not _call_service(request, services.import_discard, job):
         return redirect("import_detail", pk=job.pk)
     messages.success(request, f"The upload of {job.file_name} was discarded.")
     return redirect("import_list")
@@ -356,11 +359,7 @@ def import_undo(request, pk):
             action_label="Undo import",
             cancel_url=reverse("import_detail", args=[job.pk]),
         )
-    try:
-        services.import_undo(actor=request.user, job=job)
-    except ApplicationError as exc:
-        raise_for_http(exc)
-        messages.error(request, exc.message)
+    _call_service(request, services.import_undo, job)
     return redirect("import_detail", pk=job.pk)
 
 
@@ -368,11 +367,7 @@ def import_undo(request, pk):
 @require_POST
 def import_resume(request, pk):
     job = _job(request, pk)
-    try:
-        services.import_resume(actor=request.user, job=job)
-    except ApplicationError as exc:
-        raise_for_http(exc)
-        messages.error(request, exc.message)
+    _call_service(request, services.import_resume, job)
     return redirect("import_detail", pk=job.pk)
 
 
