@@ -123,16 +123,10 @@ install_error_handlers(api)
 
 from rapport.activities.api import router as activities_router  # noqa: E402
 from rapport.contacts.api import router as contacts_router  # noqa: E402
-from rapport.contacts.api_exports import router as exports_router  # noqa: E402
-from rapport.contacts.api_imports import router as imports_router  # noqa: E402
-from rapport.contacts.api_search import router as search_router  # noqa: E402
 from rapport.core.api import router as core_router  # noqa: E402
 from rapport.users.api import router as users_router  # noqa: E402
 
 api.add_router("/", users_router)
 api.add_router("/", core_router)
 api.add_router("/", contacts_router)
-api.add_router("/", imports_router)
-api.add_router("/", exports_router)
-api.add_router("/", search_router)
 api.add_router("/", activities_router)

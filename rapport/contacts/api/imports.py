@@ -27,10 +27,10 @@ from rapport.core.pagination import CursorPagination, paginate
 from rapport.users import access
 from rapport.users.enums import Feature
 
-from .enums import ImportMode, JobStatus
-from .imports import mapping as mappings
-from .imports import report, selectors, services, uploads, vcard
-from .schema import RecordSchema
+from ..enums import ImportMode, JobStatus
+from ..imports import mapping as mappings
+from ..imports import report, selectors, services, uploads, vcard
+from ..schema import RecordSchema
 
 router = Router(tags=["imports"])
 

@@ -8,8 +8,8 @@ from ninja import Field, Query, Router, Schema
 from rapport.core.api_errors import problems
 from rapport.core.errors import validation_error
 
-from . import search as search_index
-from .search import registry
+from .. import search as search_index
+from ..search import registry
 
 router = Router(tags=["search"])
 

@@ -18,8 +18,8 @@ from rapport.core.api_types import Id
 from rapport.core.idempotency import idempotent
 from rapport.core.pagination import CursorPagination, paginate
 
-from . import exports
-from .exports import job as export_jobs
+from .. import exports
+from ..exports import job as export_jobs
 
 router = Router(tags=["exports"])
 
