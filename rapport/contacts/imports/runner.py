@@ -154,16 +154,20 @@ def _run(job: ImportJob, actor, *, progress, workers) -> ImportJob:
         for results in _prepared(plan, rows, workers):
             if not write_batch(ctx, position, results):
                 logger.info("Import id=%s: another run is ahead; this one stops", job.pk)
-                deferred = None  # the run ahead builds the indexes when it is done
                 job.refresh_from_db()
-                return job
+                return job  # the run ahead builds the indexes when it is done
             position += len(results)
             if progress is not None:
                 job.refresh_from_db()
                 progress(job)
-    finally:
+    except BaseException:
         if deferred:
             indexes.restore_for(job, deferred)
+        raise
+    if deferred:
+        # Every row is in: the progress shows the indexes being built (an estimated total could still differ).
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=F("processed_rows"))
+        indexes.restore_for(job, deferred)
     return _finish(job, actor)
 
 

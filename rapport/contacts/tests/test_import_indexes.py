@@ -132,3 +132,14 @@ def test_a_custom_field_deleted_while_its_index_is_deferred_is_not_indexed_again
     services.custom_field_delete(actor=admin, field=field)
     deferred_indexes.restore()
     assert "contact_cf_tier_sort" not in dict(_all_secondary_indexes())
+
+
+def test_the_progress_says_when_every_row_is_in_and_the_indexes_are_being_built(admin, client):
+    client.force_login(admin)
+    job = upload(admin, ROWS)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", total_rows=30, processed_rows=20)
+    assert "Importing…" in client.get(f"/imports/{job.pk}/progress/").content.decode()
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=30)
+    assert (
+        "Building the indexes of the imported records…" in client.get(f"/imports/{job.pk}/progress/").content.decode()
+    )

@@ -297,6 +297,8 @@ def _progress_context(job) -> dict:
         "total": total,
         "done": min(done or 0, total) if total else done or 0,
         "percent": round(100 * min(done or 0, total) / total) if total else None,
+        # Every row is in; a big import builds the indexes it loaded without (``imports.indexes``).
+        "finishing": job.status == JobStatus.RUNNING and bool(total) and (done or 0) >= total,
     }
 
 
