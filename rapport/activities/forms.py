@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from rapport.core.forms import QuickSelect
 from rapport.users import access
 from rapport.users.enums import Operation, Scope
 from rapport.users.models import User
@@ -172,6 +173,8 @@ REMIND_CHOICES = [
 
 
 class UserChoiceField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 

@@ -2,15 +2,36 @@
 
 from collections.abc import Mapping
 from datetime import datetime, time, timedelta
+from html import escape
 
 from django import forms
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.forms.utils import flatatt
 from django.http import Http404
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from rapport.users import access, selectors
 
 from .errors import ApplicationError, NotFound, PermissionDenied
+
+
+class QuickSelect(forms.Select):
+    """A ``<select>`` whose options are made in Python. Django renders each option through a template, about
+    0.3 ms an option: a choice among 300 users took 100 ms of a page, the time zones and countries more."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = []
+        for group, options, _index in widget["optgroups"]:
+            tags = "".join(
+                f'<option value="{escape(str(o["value"]))}"{" selected" if o["selected"] else ""}>'
+                f"{escape(str(o['label']))}</option>"
+                for o in options
+            )
+            parts.append(f'<optgroup label="{escape(str(group))}">{tags}</optgroup>' if group else tags)
+        # Every value and label is escaped above (format_html per option would cost as much as the template).
+        return mark_safe(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{"".join(parts)}</select>')  # noqa: S308
 
 
 def raise_for_http(exc: ApplicationError) -> None:

@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 
+from rapport.core.forms import QuickSelect
+
 from . import access, selectors
 from .enums import Feature, Operation, Scope
 from .models import TIME_ZONE_CHOICES, Role, Team, User
@@ -21,11 +23,14 @@ def time_zone_field(**kwargs) -> forms.ChoiceField:
         required=False,
         choices=[("", f"Default ({settings.TIME_ZONE})"), *TIME_ZONE_CHOICES],
         help_text="Dates and times are shown in this zone.",
+        widget=QuickSelect,
         **kwargs,
     )
 
 
 class UserChoiceField(forms.ModelChoiceField):
+    widget = QuickSelect
+
     def label_from_instance(self, obj: User) -> str:
         name = obj.get_full_name()
         return f"{name} ({obj.username})" if name else obj.username

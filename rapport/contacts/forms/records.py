@@ -4,7 +4,7 @@ from django import forms
 from django.forms import formset_factory
 
 from rapport.core.errors import ApplicationError
-from rapport.core.forms import raise_for_http
+from rapport.core.forms import QuickSelect, raise_for_http
 from rapport.users.models import TIME_ZONE_CHOICES
 
 from .. import normalize
@@ -87,7 +87,7 @@ class RecordForm(forms.Form):
         if current is not None and current.team_id and str(current.team_id) not in dict(team_choices):
             team_choices.append((str(current.team_id), current.team.name))
         self.fields["owner"] = forms.ChoiceField(
-            label="Owner", required=False, choices=with_blank(owner_choices, "Nobody")
+            label="Owner", required=False, choices=with_blank(owner_choices, "Nobody"), widget=QuickSelect
         )
         self.fields["team"] = forms.ChoiceField(
             label="Team", required=False, choices=with_blank(team_choices, "No team"),
@@ -306,7 +306,7 @@ class ContactForm(RecordForm):
         )
         f["language"] = text_field("Language", max_length=10, placeholder="en, pt-BR…")
         f["time_zone"] = forms.CharField(
-            label="Time zone", required=False, widget=forms.Select(choices=with_blank(TIME_ZONE_CHOICES))
+            label="Time zone", required=False, widget=QuickSelect(choices=with_blank(TIME_ZONE_CHOICES))
         )
         f["lifecycle_stage"] = forms.CharField(
             label="Lifecycle stage", required=False, widget=forms.Select(choices=with_blank(LifecycleStage.choices))

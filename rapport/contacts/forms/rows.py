@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from django import forms
 
+from rapport.core.forms import QuickSelect
+
 from .choices import country_choices
 from .references import ReferenceInput
 
@@ -36,7 +38,7 @@ class AddressRow(forms.Form):
     postcode = text_field("Postcode", max_length=20)
     city = text_field("City", max_length=100)
     region = text_field("Region", max_length=100)
-    country = forms.CharField(label="Country", required=False, widget=forms.Select(choices=()))
+    country = forms.CharField(label="Country", required=False, widget=QuickSelect(choices=()))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
