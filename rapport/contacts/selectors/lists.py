@@ -13,6 +13,7 @@ sort on a computed "is empty" key that no index serves).
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from math import isqrt
 from typing import Any
 
 from django.db import connection
@@ -53,7 +54,8 @@ __all__ = ["JsonKey", "custom_sort_index_sql", "ensure_custom_sort_index", "sort
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 COUNT_CAP = 10_000  # lists show "10,000+" rather than count a million rows
-FEW_IDS = 5_000  # a relation filter matching at most this many records filters by their ids, else by EXISTS
+FEW_IDS = 5_000  # a relation filter matching at most this many records (fewer in a small table: _few_ids) filters
+# by their ids, else by EXISTS
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,19 @@ def _matching(related: QuerySet, fk: str) -> Q:
     filter by a correlated EXISTS, so the list walks its sort index and stops after a page (an IN over a big
     subquery makes both databases build the whole set, and PostgreSQL misjudge its size)."""
     related = related.order_by()
-    ids = list(related.values_list(fk, flat=True)[: FEW_IDS + 1])
-    if len(ids) <= FEW_IDS:
+    few = _few_ids(related.model._meta.get_field(fk.removesuffix("_id")).related_model)
+    ids = list(related.values_list(fk, flat=True)[: few + 1])
+    if len(ids) <= few:
         return Q(IdIn(sorted({i for i in ids if i is not None})))
     return Q(Exists(related.filter(**{fk: OuterRef("pk")})))
+
+
+def _few_ids(model) -> int:
+    """Up to how many matching ids filter by their list. A list of n ids costs reading and sorting n rows; EXISTS
+    walks the sort index and probes about a page times (rows / n) of them: the two meet at n = sqrt(page x rows).
+    The largest id (one index lookup) stands for the number of rows."""
+    rows = model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return min(FEW_IDS, max(500, isqrt(PAGE_SIZE * rows)))
 
 
 def _tag_filter(through, fk):

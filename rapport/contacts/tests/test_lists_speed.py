@@ -352,3 +352,22 @@ def test_a_custom_field_index_is_built_outside_a_transaction_without_blocking_wr
     assert "contact_cf_tier_sort" not in connection.introspection.get_constraints(
         connection.cursor(), "contacts_contact"
     )
+
+
+def test_contains_filters_on_category_fields_have_statistics_for_postgresql(admin):
+    # PostgreSQL guesses "contains" rare without statistics of UPPER(field) and sorts the whole match.
+    make_company(admin, name="Initech", industry="Software")
+    make_company(admin, name="Globex", industry="Energy")
+    spec = lists.LIST_SPECS["company"].with_custom()
+    found = selectors.company_list(actor=admin, filters={"industry": "soft"}, spec=spec)
+    assert [c.name for c in found] == ["Initech"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT stxname FROM pg_statistic_ext WHERE stxname LIKE %s", ["%_upper_stats"])
+            names = {row[0] for row in cursor.fetchall()}
+        assert names == {
+            "company_industry_upper_stats",
+            "contact_job_title_upper_stats",
+            "contact_department_upper_stats",
+            "contact_lead_source_upper_stats",
+        }
