@@ -2,8 +2,11 @@ from django.apps import AppConfig
 from django.db.models.signals import pre_migrate
 
 
-def _restore_deferred_indexes(sender, using, **kwargs):
-    """Migrations find the indexes a bulk load dropped where they expect them (``deferred_indexes``)."""
+def _restore_deferred_indexes(sender, using, plan=None, **kwargs):
+    """Migrations find the indexes a bulk load dropped where they expect them (``deferred_indexes``). Only when
+    there is something to migrate: ``rapport start`` migrates on every start, perhaps in the middle of a load."""
+    if not plan:
+        return
     from django.db import connections
 
     from . import deferred_indexes

@@ -14,7 +14,7 @@ load runs it for loads that will not come back (see ``rapport.contacts.tasks``).
 
 import logging
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from .models import DeferredIndex
 
@@ -57,6 +57,10 @@ def defer(tables: list[str], holder: str, *, keep: tuple[str, ...] = ()) -> list
     quote = connection.ops.quote_name
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                # DROP INDEX waits for the table's readers (an export...), and every query behind it would wait too.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '2s'")
             if DeferredIndex.objects.exclude(holder=holder).exists():
                 return []
             dropped = []
@@ -68,7 +72,9 @@ def defer(tables: list[str], holder: str, *, keep: tuple[str, ...] = ()) -> list
                     with connection.cursor() as cursor:
                         cursor.execute(f"DROP INDEX {quote(name)}")
                     dropped.append(name)
-    except IntegrityError:  # another load deferred the same indexes at the same moment
+    except (IntegrityError, OperationalError):
+        # Another load deferred the same indexes at the same moment, or the tables are busy: load with the indexes.
+        logger.info("%s: secondary indexes kept (the tables are busy or another load holds them)", holder)
         return []
     if dropped:
         logger.info("%s: %d secondary indexes dropped for a bulk load", holder, len(dropped))
@@ -83,20 +89,35 @@ def restore(holder: str | None = None) -> list[str]:
         rows = rows.filter(holder=holder)
     built, tables = [], set()
     for deferred in rows:
-        with transaction.atomic():
-            if not DeferredIndex.objects.filter(pk=deferred.pk).delete()[0]:
-                continue  # built meanwhile by another restore
-            with connection.cursor() as cursor:
-                if connection.vendor == "postgresql":
-                    # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
-                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                cursor.execute(deferred.definition)
+        try:
+            with transaction.atomic():
+                if not DeferredIndex.objects.filter(pk=deferred.pk).delete()[0]:
+                    continue  # built meanwhile by another restore
+                if _exists(deferred.name):
+                    continue  # made again meanwhile (a custom field's sort index)
+                with connection.cursor() as cursor:
+                    if connection.vendor == "postgresql":
+                        # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
+                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                    cursor.execute(deferred.definition)
+        except DatabaseError as exc:  # kept for the next restore; the others are built meanwhile
+            logger.error("Deferred index %s could not be built (%s)", deferred.name, type(exc).__name__)
+            continue
         built.append(deferred.name)
         tables.add(deferred.table)
     if tables:
         analyze(sorted(tables))
         logger.info("%d deferred indexes built again", len(built))
     return built
+
+
+def _exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+            return cursor.fetchone() is not None
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [connection.ops.quote_name(name)])
+        return cursor.fetchone()[0]
 
 
 def forget(name: str) -> None:

@@ -29,6 +29,11 @@ def holder_of(job: ImportJob) -> str:
     return f"{HOLDER_PREFIX}{job.pk}"
 
 
+def holds(job: ImportJob) -> bool:
+    """Whether the import has indexes to build (it loads, or builds them, without them)."""
+    return bool(deferred_indexes.held_by(holder_of(job)))
+
+
 def worth_deferring(job: ImportJob, remaining_rows: int) -> bool:
     """Rebuilding costs about as much as the rows already there: worth it when the load is big and at least
     half as big as the table."""
@@ -42,7 +47,7 @@ def defer_for(job: ImportJob, remaining_rows: int) -> str | None:
     """Drop the indexes for this run when worth it (or go on without them when an earlier run of the same import
     dropped them); the holder to restore at the end, or None."""
     holder = holder_of(job)
-    if deferred_indexes.held_by(holder):
+    if holds(job):
         return holder
     if worth_deferring(job, remaining_rows) and deferred_indexes.defer(CONTACT_TABLES, holder, keep=KEEP):
         return holder

@@ -160,7 +160,8 @@ def _run(job: ImportJob, actor, *, progress, workers) -> ImportJob:
             if progress is not None:
                 job.refresh_from_db()
                 progress(job)
-    except BaseException:
+    except Exception:
+        # A failed run builds them now; an aborted one (the worker stopping) leaves them to the resumed run.
         if deferred:
             indexes.restore_for(job, deferred)
         raise

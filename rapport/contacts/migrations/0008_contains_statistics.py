@@ -45,4 +45,4 @@ class Migration(migrations.Migration):
         ("contacts", "0007_search_explicit_fts"),
     ]
 
-    operations = [migrations.RunPython(create, drop, elidable=True)]
+    operations = [migrations.RunPython(create, drop)]

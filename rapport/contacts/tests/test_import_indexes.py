@@ -2,6 +2,7 @@
 that stops half way leaves what builds them, for its next run or for the periodic check."""
 
 import pytest
+from django.db import connection
 
 from rapport.contacts.imports import indexes, runner
 from rapport.contacts.models import Contact, ImportJob
@@ -111,11 +112,18 @@ def test_indexes_left_by_an_import_that_no_longer_runs_are_built_by_the_periodic
 
 
 def test_migrations_find_the_deferred_indexes_built(admin, small_big_import):
-    from django.core.management.sql import emit_pre_migrate_signal
+    from django.apps import apps
+    from django.db.models.signals import pre_migrate
 
+    from rapport.core.apps import _restore_deferred_indexes
+
+    core = apps.get_app_config("core")
     before = _all_secondary_indexes()
     assert deferred_indexes.defer(indexes.CONTACT_TABLES, "import:999")
-    emit_pre_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert pre_migrate.has_listeners(core)
+    _restore_deferred_indexes(sender=core, using="default", plan=[])  # nothing to migrate (every start): left
+    assert DeferredIndex.objects.exists()
+    _restore_deferred_indexes(sender=core, using="default", plan=[("a migration", False)])
     assert _all_secondary_indexes() == before and not DeferredIndex.objects.exists()
 
 
@@ -139,7 +147,39 @@ def test_the_progress_says_when_every_row_is_in_and_the_indexes_are_being_built(
     job = upload(admin, ROWS)
     ImportJob.objects.filter(pk=job.pk).update(status="running", total_rows=30, processed_rows=20)
     assert "Importing…" in client.get(f"/imports/{job.pk}/progress/").content.decode()
-    ImportJob.objects.filter(pk=job.pk).update(processed_rows=30)
-    assert (
-        "Building the indexes of the imported records…" in client.get(f"/imports/{job.pk}/progress/").content.decode()
-    )
+    ImportJob.objects.filter(pk=job.pk).update(processed_rows=31)  # past an estimated total, no deferred indexes
+    assert "Importing…" in client.get(f"/imports/{job.pk}/progress/").content.decode()
+    assert deferred_indexes.defer(indexes.CONTACT_TABLES, indexes.holder_of(job), keep=indexes.KEEP)
+    page = client.get(f"/imports/{job.pk}/progress/").content.decode()
+    assert "Building the indexes of the imported records…" in page
+
+
+def test_an_aborted_run_leaves_its_indexes_to_the_resumed_run(admin, small_big_import, monkeypatch):
+    write_batch = runner.write_batch
+    calls = []
+
+    def stopping(ctx, start, results):
+        calls.append(start)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the worker's second signal
+        return write_batch(ctx, start, results)
+
+    monkeypatch.setattr(runner, "write_batch", stopping)
+    job = upload(admin, ROWS)
+    with pytest.raises(KeyboardInterrupt):
+        run_import(admin, job)
+    assert indexes.holds(job) and len(_all_secondary_indexes()) == 1
+    monkeypatch.setattr(runner, "write_batch", write_batch)
+    runner.run(job.pk)  # resumed: goes on without the indexes, builds them at the end
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("done", 30)
+    assert not indexes.holds(job) and len(_all_secondary_indexes()) > 1
+
+
+def test_an_index_that_exists_again_is_skipped_and_the_others_built(admin, small_big_import):
+    before = _all_secondary_indexes()
+    assert deferred_indexes.defer(indexes.CONTACT_TABLES, "import:999", keep=indexes.KEEP)
+    with connection.cursor() as cursor:
+        cursor.execute(dict(before)["contact_email_idx"])  # made again by someone meanwhile
+    deferred_indexes.restore()
+    assert _all_secondary_indexes() == before and not DeferredIndex.objects.exists()

@@ -17,8 +17,8 @@ from rapport.users import access
 from rapport.users.enums import Feature
 
 from ..enums import JobStatus
+from ..imports import indexes, report, selectors, services, uploads, vcard
 from ..imports import mapping as mappings
-from ..imports import report, selectors, services, uploads, vcard
 from ..imports.forms import FileSettingsForm, OptionsForm, UploadForm
 from ..schema import RecordSchema
 
@@ -298,7 +298,7 @@ def _progress_context(job) -> dict:
         "done": min(done or 0, total) if total else done or 0,
         "percent": round(100 * min(done or 0, total) / total) if total else None,
         # Every row is in; a big import builds the indexes it loaded without (``imports.indexes``).
-        "finishing": job.status == JobStatus.RUNNING and bool(total) and (done or 0) >= total,
+        "finishing": job.status == JobStatus.RUNNING and bool(total) and (done or 0) >= total and indexes.holds(job),
     }
 
 
