@@ -46,3 +46,12 @@ def assignable_teams(actor, object_type: str):
 
 def user_label(user) -> str:
     return user.get_full_name() or user.username
+
+
+USER_LABEL_FIELDS = ("pk", "first_name", "last_name", "username")
+
+
+def user_options(users) -> list[tuple[str, str]]:
+    """(id, label) of users, read as values (lists offer hundreds of them): the label is ``user_label``'s."""
+    rows = users.values_list(*USER_LABEL_FIELDS)
+    return [(str(pk), f"{first} {last}".strip() or username) for pk, first, last, username in rows]

@@ -25,6 +25,7 @@ from rapport.users.models import Team, User
 
 from .. import selectors
 from ..forms import REFERENCE_MODELS, parse_reference
+from ..forms.choices import user_options
 from ..selectors.lists import PAGE_SIZE, ListField, ListSpec
 
 RESERVED = frozenset({"cursor", "limit", "ordering", "columns", "view", "page", "sort"})
@@ -274,10 +275,7 @@ class Choices:
     def users(self) -> list[tuple[str, str]]:
         if self._users is None:
             qs = access.scoped(User.objects.all(), actor=self.actor, object_type="user")
-            rows = qs.order_by("first_name", "last_name", "username").values_list(
-                "pk", "first_name", "last_name", "username"
-            )
-            self._users = [(str(pk), f"{first} {last}".strip() or name) for pk, first, last, name in rows]
+            self._users = user_options(qs.order_by("first_name", "last_name", "username"))
         return [("me", "Me"), *self._users]
 
     def teams(self) -> list[tuple[str, str]]:

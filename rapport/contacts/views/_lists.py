@@ -30,6 +30,7 @@ from rapport.users.enums import Feature, Operation, Scope
 from .. import custom_values, selectors
 from ..enums import FieldType, LifecycleStage
 from ..forms import REFERENCE_MODELS, assignable_owners, assignable_teams, referenced_records
+from ..forms.choices import user_options
 from ..models import Tag
 from ..schema import RecordSchema
 from ..selectors import HIDDEN_COMPANY
@@ -354,10 +355,7 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
     }
     if can_bulk and table:
         # Hundreds of users and tags: their <option>s are made here, not by template loops.
-        owners = assignable_owners(actor, kind.object_type).values_list("pk", "first_name", "last_name", "username")
-        context["bulk_owner_options"] = _options(
-            (pk, f"{first} {last}".strip() or name) for pk, first, last, name in owners
-        )
+        context["bulk_owner_options"] = _options(user_options(assignable_owners(actor, kind.object_type)))
         context["bulk_team_options"] = _options(assignable_teams(actor, kind.object_type).values_list("pk", "name"))
         context["bulk_stages"] = LifecycleStage.choices if "lifecycle_stage" in kind.bulk_fields else []
         tags = Tag.objects.order_by("name").values_list("name", flat=True)[:300]
