@@ -301,7 +301,7 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         can_write = r.pk in writable
         edit_url = f"{base_url}{r.pk}/edit/" if can_write else ""
         html = row_html(r, cells, selectable=can_bulk, writable=can_write, edit_url=edit_url)
-        table.append({"obj": r, "writable": can_write, "cells": cells, "edit_url": edit_url, "html": html})
+        table.append({"obj": r, "writable": can_write, "html": html})
     choices = Choices(actor)
     rows_ = filter_rows(state, choices, actor=actor)
     shown_columns = {c.key for c in columns}
