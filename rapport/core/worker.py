@@ -347,6 +347,9 @@ class Worker(DatabaseWorker):
             if loop:
                 loop.stop()
             if heartbeat:
+                # A signal may have stopped the loop in the middle of a query (django-tasks-db exits at once
+                # when no task runs): start from a fresh connection.
+                connections.close_all()
                 released = release_tasks_of(self.worker_id)
                 if released:
                     logger.warning("Worker %s put %d unfinished task(s) back to the queue", self.worker_id, released)
@@ -357,12 +360,12 @@ class Worker(DatabaseWorker):
         """django-tasks-db's ``run_task``, except that the start is stamped with the database clock and an abort
         (second signal) puts the task back to READY.
         """
+        self.running_task = True  # from here a first signal lets the task finish (not exit mid-query)
         try:
             stamp_start(db_task_result)
         except Exception:  # best effort: the claim's own start time stays
             logger.exception("Task id=%s: could not stamp its start with the database clock", db_task_result.id)
         try:
-            self.running_task = True
             task = db_task_result.task
             task_result = db_task_result.task_result
             backend_type = task.get_backend()
