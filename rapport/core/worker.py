@@ -141,6 +141,7 @@ def recover_expired_leases(*, lease: float | None = None) -> int:
     if not stale.exists():  # the usual case: no write transaction (and on SQLite no write lock) needed
         return 0
     recovered = 0
+    given_up = []
     with transaction.atomic():
         alive = alive_workers(lease)
         stale = stale.select_for_update(skip_locked=True)
@@ -150,13 +151,29 @@ def recover_expired_leases(*, lease: float | None = None) -> int:
             if len(result.worker_ids) >= settings.WORKER_MAX_ATTEMPTS:
                 logger.error("Task id=%s lost its worker %d times: marked failed", result.id, len(result.worker_ids))
                 result.set_failed(WorkerLost(f"The task's worker was lost {len(result.worker_ids)} times."))
+                given_up.append(result)
                 continue
             logger.warning("Task id=%s: worker %s lost, task back to the queue", result.id, result.worker_ids[-1:])
             result.status = TaskResultStatus.READY
             result.started_at = None
             result.save(update_fields=["status", "started_at"])
             recovered += 1
+    # Told like any other failure, so that what a task was doing (an import's job) can be marked failed too.
+    for result in given_up:
+        _announce_finished(result)
     return recovered
+
+
+def _announce_finished(result: DBTaskResult) -> None:
+    try:
+        task_result = result.task_result
+        sender = type(task_result.task.get_backend())
+    except Exception:  # its task is no longer importable: nobody listens for it
+        logger.exception("Task id=%s: cannot announce its end", result.id)
+        return
+    for receiver, response in task_finished.send_robust(sender=sender, task_result=task_result):
+        if isinstance(response, Exception):
+            logger.error("Task id=%s: %r failed on its end: %r", result.id, receiver, response)
 
 
 def stamp_start(result: DBTaskResult) -> None:

@@ -1,10 +1,14 @@
 """The import engine end to end: cleaning like the services, companies and tags, permissions, create/update/upsert,
 per-row reports, batches (one transaction each, resumable), undo."""
 
+from datetime import timedelta
+
 import openpyxl
 import pytest
+from django.db.models.functions import Now
+from django_tasks_db.models import DBTaskResult
 
-from rapport.contacts import hooks, services
+from rapport.contacts import hooks, services, tasks
 from rapport.contacts.enums import JobStatus
 from rapport.contacts.imports import runner
 from rapport.contacts.imports import services as imports
@@ -22,6 +26,7 @@ from rapport.contacts.models import (
 )
 from rapport.core.errors import ApplicationError, PermissionDenied
 from rapport.core.models import AuditEntry
+from rapport.core.worker import recover_expired_leases
 from tests.factories import TeamFactory, UserFactory, make_company, make_contact, role
 
 from .import_support import imports_var_dir, outcomes, run_import, upload  # noqa: F401 (autouse fixture)
@@ -267,6 +272,24 @@ def test_a_failure_in_a_batch_leaves_no_half_batch_and_the_run_resumes(admin, se
     assert Contact.objects.count() == 10 == ContactEmail.objects.count()
     assert sorted(Contact.objects.values_list("first_name", flat=True)) == sorted(f"P{i}" for i in range(10))
     assert Company.objects.count() == 2
+
+
+def test_an_import_whose_worker_keeps_getting_lost_is_marked_failed_and_can_be_resumed(admin, settings):
+    """Lease recovery gives the task up after WORKER_MAX_ATTEMPTS lost runs: the job must not stay "running"."""
+    settings.WORKER_MAX_ATTEMPTS = 2
+    job = upload(admin, csv_of("Ada,Lovelace,ada@x.test,,,,,,,,"))
+    imports.import_start(actor=admin, job=job)
+    task = DBTaskResult.objects.get(task_path=tasks.run_import.module_path)
+    task.claim("w1")
+    DBTaskResult.objects.filter(pk=task.pk).update(worker_ids=["w0", "w1"], started_at=Now() - timedelta(hours=1))
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING)
+
+    recover_expired_leases(lease=60)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and "WorkerLost" in job.error and job.finished_at is not None
+    imports.import_resume(actor=admin, job=job)
+    assert runner.run(job.pk).status == JobStatus.DONE and Contact.objects.get().first_name == "Ada"
 
 
 def test_a_second_run_does_not_import_a_batch_twice(admin):

@@ -24,6 +24,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskContext, TaskResultStatus
+from django_tasks.signals import task_finished
 from django_tasks_db.models import DBTaskResult
 
 from rapport.core import jobs
@@ -296,11 +297,17 @@ def test_tasks_of_a_silent_worker_go_back_to_ready_and_run_again():
 def test_a_task_that_keeps_losing_its_worker_fails_instead_of_looping():
     result = _claimed("w1", started_ago=dt.timedelta(minutes=5), beat_ago=None, key="poison")
     DBTaskResult.objects.filter(pk=result.pk).update(worker_ids=["w1", "w2", "w3"])
-
-    assert recover_expired_leases(lease=60) == 0
+    told = []
+    task_finished.connect(receiver := lambda sender, task_result, **kw: told.append(task_result), weak=False)
+    try:
+        assert recover_expired_leases(lease=60) == 0
+    finally:
+        task_finished.disconnect(receiver)
     result.refresh_from_db()
     assert result.status == TaskResultStatus.FAILED
     assert result.exception_class_path == f"{WorkerLost.__module__}.WorkerLost"
+    # Announced like any failure, so that what the task was doing can be marked failed too.
+    assert [(r.id, r.status) for r in told] == [(str(result.pk), TaskResultStatus.FAILED)]
 
 
 # --- the database's clock, not the machine's ---------------------------------------------------------
