@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -219,8 +219,13 @@ def _still_visible(actor, stype: SearchType, ids: list[int]) -> set[int]:
     scope; this guards against an index that missed a change (one indexed query per type)."""
     if not ids:
         return set()
-    qs = access.scoped(stype.model._default_manager.filter(pk__in=ids), actor=actor, object_type=stype.key)
-    return set(qs.values_list("pk", flat=True))
+    # The scope as a correlated EXISTS on the row's own key: the ids drive the query. Side by side with the id
+    # list, SQLite without statistics serves a team scope (owner = me OR team = mine) from the owner and team
+    # indexes, reading every record of the team (30 ms for 50,000) to keep a handful.
+    manager = stype.model._default_manager
+    readable = access.scoped(manager.filter(pk=OuterRef("pk")), actor=actor, object_type=stype.key)
+    found = manager.filter(pk__in=ids).filter(Exists(readable.order_by())).order_by()
+    return set(found.values_list("pk", flat=True))
 
 
 def filter_queryset(queryset: QuerySet, q, *, object_type: str) -> QuerySet:
