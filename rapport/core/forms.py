@@ -1,6 +1,6 @@
 """Form helpers shared by every app's views."""
 
-from collections.abc import Mapping
+from collections.abc import Container, Iterable, Mapping
 from datetime import datetime, time, timedelta
 from html import escape
 
@@ -9,11 +9,24 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.forms.utils import flatatt
 from django.http import Http404
 from django.utils import timezone
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from rapport.users import access, selectors
 
 from .errors import ApplicationError, NotFound, PermissionDenied
+
+
+def option_tags(pairs: Iterable[tuple], selected: Container = ()) -> SafeString:
+    """``<option>``s of ``(value, label)`` pairs, those whose value (as text) is in ``selected`` selected. Made in
+    Python: Django renders each option through a template (about 0.3 ms an option), and format_html per option
+    costs as much; every value and label is escaped here."""
+    out = []
+    for value, label in pairs:
+        text = str(value)
+        out.append(
+            f'<option value="{escape(text)}"{" selected" if text in selected else ""}>{escape(str(label))}</option>'
+        )
+    return mark_safe("".join(out))  # noqa: S308
 
 
 class QuickSelect(forms.Select):
@@ -24,13 +37,10 @@ class QuickSelect(forms.Select):
         widget = self.get_context(name, value, attrs)["widget"]
         parts = []
         for group, options, _index in widget["optgroups"]:
-            tags = "".join(
-                f'<option value="{escape(str(o["value"]))}"{" selected" if o["selected"] else ""}>'
-                f"{escape(str(o['label']))}</option>"
-                for o in options
-            )
+            chosen = {str(o["value"]) for o in options if o["selected"]}
+            tags = option_tags(((o["value"], o["label"]) for o in options), chosen)
             parts.append(f'<optgroup label="{escape(str(group))}">{tags}</optgroup>' if group else tags)
-        # Every value and label is escaped above (format_html per option would cost as much as the template).
+        # The options and the group labels are escaped; so are the name and the attributes.
         return mark_safe(f'<select name="{escape(widget["name"])}"{flatatt(widget["attrs"])}>{"".join(parts)}</select>')  # noqa: S308
 
 

@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from rapport.core.errors import NotFound
+from rapport.core.forms import option_tags
 from rapport.users import access
 from rapport.users.models import Team, User
 
@@ -285,9 +285,6 @@ class Choices:
         return [("my_team", "My team"), *self._teams]
 
 
-SELECTED = mark_safe(" selected")
-
-
 @dataclass
 class FilterRow:
     index: int
@@ -313,12 +310,7 @@ class FilterRow:
     def option_tags(self) -> SafeString:
         """The value's ``<option>``s, the chosen one selected: made here, not by a template loop (hundreds of
         users)."""
-        chosen = self.value
-        return format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, SELECTED if v == chosen else "", label) for v, label in self.options),
-        )
+        return option_tags(self.options, {self.value})
 
 
 def build_row(index: int, spec: ListField | None, op: str, values: list[str], choices: Choices, key="") -> FilterRow:

@@ -22,7 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
 from rapport.core.errors import ApplicationError
-from rapport.core.forms import raise_for_http
+from rapport.core.forms import option_tags, raise_for_http
 from rapport.core.ui import can_read, require
 from rapport.users import access
 from rapport.users.enums import Feature, Operation, Scope
@@ -336,7 +336,7 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         "blank_row": build_row(len(rows_), None, "", [], choices),
         "new_row_index": len(rows_) + 1,
         "field_choices": [(f.key, f.label) for f in spec.fields],
-        "field_options": _options((f.key, f.label) for f in spec.fields),  # the same, made once for new rows
+        "field_options": option_tags((f.key, f.label) for f in spec.fields),  # the same, made once for new rows
         "chips": chips(state, rows_, base_url=base_url),
         "next_url": f"{base_url}?{state.query(cursor=next_cursor)}" if next_cursor else None,
         "first_url": f"{base_url}?{state.query(cursor=None)}" if state.cursor else None,
@@ -355,16 +355,12 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
     }
     if can_bulk and table:
         # Hundreds of users and tags: their <option>s are made here, not by template loops.
-        context["bulk_owner_options"] = _options(user_options(assignable_owners(actor, kind.object_type)))
-        context["bulk_team_options"] = _options(assignable_teams(actor, kind.object_type).values_list("pk", "name"))
+        context["bulk_owner_options"] = option_tags(user_options(assignable_owners(actor, kind.object_type)))
+        context["bulk_team_options"] = option_tags(assignable_teams(actor, kind.object_type).values_list("pk", "name"))
         context["bulk_stages"] = LifecycleStage.choices if "lifecycle_stage" in kind.bulk_fields else []
         tags = Tag.objects.order_by("name").values_list("name", flat=True)[:300]
         context["tag_options"] = format_html_join("", '<option value="{}"></option>', ((t,) for t in tags))
     return context
-
-
-def _options(pairs) -> SafeString:
-    return format_html_join("", '<option value="{}">{}</option>', pairs)
 
 
 def filter_row(request, kind: RecordKind):
