@@ -10,9 +10,14 @@ holds deferred indexes at a time. The statement that builds an index again is st
 transaction that drops it, so a load that dies leaves what is needed to build it: the load's next run goes on
 without the indexes and builds them when done; ``restore`` also runs before migrations, and the owner of the
 load runs it for loads that will not come back (see ``rapport.contacts.tasks``).
+
+``build`` is how Rapport builds an index at run time (these, and a custom field's sort index): concurrently on
+PostgreSQL, so that the table takes writes meanwhile.
 """
 
 import logging
+import re
+from contextlib import nullcontext
 
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
@@ -83,41 +88,71 @@ def defer(tables: list[str], holder: str, *, keep: tuple[str, ...] = ()) -> list
 
 def restore(holder: str | None = None) -> list[str]:
     """Build again the indexes deferred by ``holder`` (by anyone when None); the names built. Each index is
-    built and forgotten in one transaction, so an interrupted restore resumes where it stopped."""
+    forgotten once it exists, so an interrupted restore resumes where it stopped; a failing one is kept for the
+    next restore and the others are built meanwhile."""
     rows = DeferredIndex.objects.order_by("table", "name")
     if holder is not None:
         rows = rows.filter(holder=holder)
     built, tables = [], set()
     for deferred in rows:
+        if not DeferredIndex.objects.filter(pk=deferred.pk).exists():
+            continue  # built meanwhile by another restore
         try:
-            with transaction.atomic():
-                if not DeferredIndex.objects.filter(pk=deferred.pk).delete()[0]:
-                    continue  # built meanwhile by another restore
-                if _exists(deferred.name):
-                    continue  # made again meanwhile (a custom field's sort index)
-                with connection.cursor() as cursor:
-                    if connection.vendor == "postgresql":
-                        # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
-                        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-                    cursor.execute(deferred.definition)
-        except DatabaseError as exc:  # kept for the next restore; the others are built meanwhile
+            # Within a caller's transaction a savepoint keeps a failed build from breaking it; outside one,
+            # PostgreSQL builds concurrently (which no transaction may hold).
+            with transaction.atomic() if connection.in_atomic_block else nullcontext():
+                made = build(deferred.name, deferred.definition)
+        except DatabaseError as exc:
             logger.error("Deferred index %s could not be built (%s)", deferred.name, type(exc).__name__)
             continue
-        built.append(deferred.name)
-        tables.add(deferred.table)
+        DeferredIndex.objects.filter(pk=deferred.pk).delete()
+        if made:
+            built.append(deferred.name)
+            tables.add(deferred.table)
     if tables:
         analyze(sorted(tables))
         logger.info("%d deferred indexes built again", len(built))
     return built
 
 
-def _exists(name: str) -> bool:
+_CREATE = re.compile(r"^\s*CREATE\s+INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?", re.IGNORECASE)
+
+
+def build(name: str, definition: str) -> bool:
+    """Build index ``name`` from its ``CREATE INDEX`` statement unless it exists; True when built.
+
+    On PostgreSQL outside a transaction the index is built CONCURRENTLY: the table takes writes meanwhile
+    (seconds to minutes at a million rows), instead of being write-locked for the whole build. An invalid index
+    left by a concurrent build that failed is dropped first (IF NOT EXISTS would keep it)."""
+    if not _CREATE.match(definition):
+        raise ValueError(f"Not a CREATE INDEX statement: {definition[:60]!r}")
+    quoted = connection.ops.quote_name(name)
     with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
-            return cursor.fetchone() is not None
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [connection.ops.quote_name(name)])
-        return cursor.fetchone()[0]
+        if connection.vendor != "postgresql":
+            if _exists(cursor, name):
+                return False
+            cursor.execute(_CREATE.sub("CREATE INDEX IF NOT EXISTS ", definition, count=1))
+            return True
+        cursor.execute("SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(%s)", [quoted])
+        found = cursor.fetchone()
+        if found and found[0]:
+            return False
+        if connection.in_atomic_block:
+            # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            if found:
+                cursor.execute(f"DROP INDEX {quoted}")
+            cursor.execute(_CREATE.sub("CREATE INDEX ", definition, count=1))
+        else:
+            if found:
+                cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {quoted}")
+            cursor.execute(_CREATE.sub("CREATE INDEX CONCURRENTLY IF NOT EXISTS ", definition, count=1))
+    return True
+
+
+def _exists(cursor, name: str) -> bool:
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = %s", [name])
+    return cursor.fetchone() is not None
 
 
 def forget(name: str) -> None:

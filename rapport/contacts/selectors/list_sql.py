@@ -9,6 +9,8 @@ from django.db.models import BooleanField, F, Field, Func, JSONField, Q, QuerySe
 from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
+from rapport.core import deferred_indexes
+
 from ..enums import FieldType
 from ..models import Company, Contact
 
@@ -116,24 +118,9 @@ def ensure_custom_sort_index(cf) -> None:
     value (``cf.segment=Enterprise``) for a rare one and plans accordingly."""
     if not sortable_custom(cf):
         return
-    postgresql = connection.vendor == "postgresql"
-    concurrently = postgresql and not connection.in_atomic_block
-    ddl = custom_sort_index_sql(cf)
-    with connection.cursor() as cursor:
-        if concurrently:
-            # A concurrent build that failed half way leaves an invalid index, which IF NOT EXISTS would keep.
-            cursor.execute(
-                "SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass(%s)", [custom_sort_index_name(cf)]
-            )
-            found = cursor.fetchone()
-            if found and not found[0]:
-                cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{custom_sort_index_name(cf)}"')
-            ddl = ddl.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1)
-        elif postgresql:
-            # PostgreSQL refuses to index a table with deferred foreign-key checks pending in the transaction.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(ddl)
-        if postgresql:
+    built = deferred_indexes.build(custom_sort_index_name(cf), custom_sort_index_sql(cf))
+    if built and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
             cursor.execute(f'ANALYZE "{(Contact if cf.object_type == "contact" else Company)._meta.db_table}"')
 
 
