@@ -5,7 +5,7 @@ condition of the next page, and the sort by a related record's own id column."""
 import json
 
 from django.db import connection
-from django.db.models import BooleanField, F, Field, Func, JSONField, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Field, Func, JSONField, Q, QuerySet
 from django.db.models.expressions import Col
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 
@@ -31,6 +31,16 @@ class IdIn(Func):
             return f"{column} = ANY(%s)", [*params, self.ids]
         sql = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (the column, compiled above)
         return sql, [*params, json.dumps(self.ids)]
+
+
+class ProbedExists(Exists):
+    """A correlated ``EXISTS`` that PostgreSQL checks row by row, as the list walks its sort index and stops after
+    a page. PostgreSQL otherwise turns it into a semi-join, which reads every matching related row first (all the
+    addresses in London) to show fifty; ``OFFSET 0`` keeps the subquery as it is written. SQLite probes row by
+    row anyway."""
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="EXISTS(%(subquery)s OFFSET 0)", **extra)
 
 
 def db_lower(text: str) -> str:
