@@ -34,12 +34,15 @@ class IdIn(Func):
 
 
 class ProbedExists(Exists):
-    """A correlated ``EXISTS`` that PostgreSQL checks row by row, as the list walks its sort index and stops after
-    a page. PostgreSQL otherwise turns it into a semi-join, which reads every matching related row first (all the
-    addresses in London) to show fifty; ``OFFSET 0`` keeps the subquery as it is written. SQLite probes row by
-    row anyway."""
+    """A correlated ``EXISTS`` that PostgreSQL checks row by row in an ordered query, as the list walks its sort
+    index and stops after a page. PostgreSQL otherwise turns it into a semi-join, which reads every matching
+    related row first (all the addresses in London) to show fifty; ``OFFSET 0`` keeps the subquery as written.
+    An unordered query (the capped count) keeps the semi-join: it reads the matches once instead of probing
+    row after row (63 ms against 274 for a city on 7 % of a million contacts). SQLite probes row by row anyway."""
 
     def as_postgresql(self, compiler, connection, **extra):
+        if not compiler.query.order_by:
+            return self.as_sql(compiler, connection, **extra)
         return self.as_sql(compiler, connection, template="EXISTS(%(subquery)s OFFSET 0)", **extra)
 
 

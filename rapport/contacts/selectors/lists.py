@@ -41,6 +41,7 @@ from ..schema import RecordSchema
 from .list_sql import (
     IdIn,
     JsonKey,
+    ProbedExists,
     by_joined_id,
     custom_sort_index_sql,
     ensure_custom_sort_index,
@@ -110,13 +111,14 @@ def _matching(related: QuerySet, fk: str) -> Q:
     """Records with a row of ``related`` (whose ``fk`` points to them). The matching ids are read first (an
     index range): few of them filter by the literal list, which the database reads by primary key; many of them
     filter by a correlated EXISTS, so the list walks its sort index and stops after a page (an IN over a big
-    subquery makes both databases build the whole set, and PostgreSQL misjudge its size)."""
+    subquery makes both databases build the whole set, and PostgreSQL misjudge its size; a plain EXISTS
+    PostgreSQL turns into a semi-join, which reads them all too)."""
     related = related.order_by()
     few = _few_ids(related.model._meta.get_field(fk.removesuffix("_id")).related_model)
     ids = list(related.values_list(fk, flat=True)[: few + 1])
     if len(ids) <= few:
         return Q(IdIn(sorted({i for i in ids if i is not None})))
-    return Q(Exists(related.filter(**{fk: OuterRef("pk")})))
+    return Q(ProbedExists(related.filter(**{fk: OuterRef("pk")})))
 
 
 def _few_ids(model) -> int:
