@@ -160,11 +160,12 @@ def forget(name: str) -> None:
     DeferredIndex.objects.filter(name=name).delete()
 
 
-def analyze(tables: list[str]) -> None:
-    """Fresh planner statistics for rebuilt indexes (SQLite drops an index's statistics with it)."""
+def analyze(tables: list[str] | None = None) -> None:
+    """Fresh planner statistics of ``tables`` (every table when None): for rebuilt indexes (SQLite drops an
+    index's statistics with it), and periodically on SQLite (``rapport.core.tasks``)."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute("PRAGMA analysis_limit = 1000")  # sampled, like PostgreSQL's ANALYZE
-        for table in tables:
-            cursor.execute(f"ANALYZE {quote(table)}")
+        for table in tables if tables is not None else [None]:
+            cursor.execute(f"ANALYZE {quote(table)}" if table else "ANALYZE")

@@ -194,3 +194,20 @@ def _idempotency_record(user, key: str) -> IdempotencyRecord:
     return IdempotencyRecord.objects.create(
         user=user, key=key, method="POST", path="/x", request_hash="-", status=201, body=b"", content_type=""
     )
+
+
+@pytest.mark.django_db
+def test_planner_statistics_are_refreshed_on_sqlite_and_left_to_autovacuum_on_postgresql():
+    from django.db import connection
+
+    from rapport.core.tasks import refresh_planner_statistics
+
+    User.objects.create(username="counted", email="counted@example.test")
+    if connection.vendor != "sqlite":
+        assert refresh_planner_statistics.call() == {"analyzed": False}
+        return
+    assert refresh_planner_statistics.call() == {"analyzed": True}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analyzed = {row[0] for row in cursor.fetchall()}
+    assert "users_user" in analyzed  # (empty tables have nothing to sample)
