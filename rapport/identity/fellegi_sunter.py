@@ -214,7 +214,13 @@ def _log_probabilities(patterns: np.ndarray, probabilities: list[np.ndarray]) ->
     return out
 
 
-def train(people: Sequence[Person], candidate_pairs: Sequence[tuple[int, int]], *, seed: int = 0) -> Model:
+def train(
+    people: Sequence[Person],
+    candidate_pairs: Sequence[tuple[int, int]],
+    *,
+    seed: int = 0,
+    u_sample: int = U_SAMPLE_PAIRS,
+) -> Model:
     """A model learned from ``people`` and their candidate pairs (indexes into ``people``).
 
     ``m`` is learned in rounds, each over the pairs that agree on one thing (the date of birth; the name's sound;
@@ -222,7 +228,7 @@ def train(people: Sequence[Person], candidate_pairs: Sequence[tuple[int, int]], 
     for "same person", since namesakes outnumber duplicates. Each comparison's ``m`` is the mean of the rounds
     that learned it. The prior then comes from all candidate pairs with ``m`` and ``u`` fixed."""
     model = Model.default()
-    model.u = estimate_u(people, seed=seed)
+    model.u = estimate_u(people, sample=u_sample, seed=seed)
     model.frequencies = NameFrequencies.of(people)
     learned: dict[int, list[np.ndarray]] = {}
     for chosen_by, ignore in TRAINING_ROUNDS:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rapport.identity import blocking, comparisons
+from rapport.identity import blocking, clusters, comparisons
 from rapport.identity.comparisons import compare_births, compare_names
 from rapport.identity.fellegi_sunter import Model, train
 from rapport.identity.records import canonical_email, name_part, person, phone_key
@@ -162,10 +162,35 @@ def test_placeholders_never_join_two_records():
 def test_learned_model_separates_duplicates_from_namesakes():
     people, truth = population(3000)
     pairs = list(blocking.candidate_pairs(people))
-    model = train(people, pairs)
+    model = train(people, pairs, u_sample=30_000)
     name = next(i for i, c in enumerate(comparisons.COMPARISONS) if c.field == "name")
     assert model.m[name][0] > 10 * model.u[name][0]  # agreeing on the whole name: far likelier for a match
     found = {(i, j) for i, j in pairs if model.score(people[i], people[j]).probability >= 0.5}
     true_positives = len(found & truth)
     precision, recall = true_positives / max(len(found), 1), true_positives / len(truth)
     assert precision > 0.95 and recall > 0.95, (precision, recall)
+
+
+def test_many_pairs_are_weighed_like_one():
+    people, _truth = population(600)
+    pairs = list(blocking.candidate_pairs(people))[:300]
+    model = train(people, pairs, u_sample=30_000)
+    fast = clusters.pair_weights(people, pairs, model)
+    one_by_one = [model.score(people[i], people[j]).weight for i, j in pairs]
+    assert fast == pytest.approx(one_by_one, abs=1e-2)
+
+
+def test_clusters_are_the_linked_groups_and_stay_small():
+    links = [clusters.ScoredPair(0, 1, 9, 0.99), clusters.ScoredPair(1, 2, 8, 0.99), clusters.ScoredPair(3, 4, 7, 0.9)]
+    assert sorted(clusters.clusters(6, links)) == [[0, 1, 2], [3, 4]]
+    chain = [clusters.ScoredPair(i, i + 1, 10 - i / 100, 0.99) for i in range(50)]
+    found = clusters.clusters(51, chain, max_size=20)
+    assert max(len(c) for c in found) <= 20 and sum(len(c) for c in found) == 51
+
+
+def test_a_scan_groups_the_duplicates():
+    people, truth = population(1500)
+    result = clusters.scan(people, threshold=0.9, u_sample=30_000)
+    grouped = {(a, b) for c in result.clusters for a in c for b in c if a < b}
+    assert len(grouped & truth) / len(truth) > 0.95
+    assert len(grouped & truth) / len(grouped) > 0.95
