@@ -40,8 +40,8 @@ def pair_weights(people: Sequence[Person], pairs: Sequence[tuple[int, int]], mod
         if comparison.frequency_levels:
             adjusted = np.flatnonzero(np.isin(column, list(comparison.frequency_levels)))
             for row in adjusted:
-                a = people[pairs[row][0]]
-                weights[row] += math.log2(model.frequencies.adjustment(comparison.field, int(column[row]), a))
+                a, b = people[pairs[row][0]], people[pairs[row][1]]
+                weights[row] += math.log2(model.frequencies.adjustment(comparison.field, int(column[row]), a, b))
     return weights
 
 

@@ -119,7 +119,7 @@ def compare_births(a: Person, b: Person) -> int | None:
 
 # --- emails, phones ----------------------------------------------------------------------------------------------
 
-EMAIL_LEVELS = ("exact", "same mailbox name or a typo", "different")
+EMAIL_LEVELS = ("exact", "a typo", "different")
 
 
 def _digits(text: str) -> str:
@@ -127,11 +127,9 @@ def _digits(text: str) -> str:
 
 
 def _email_typo(x: str, y: str) -> bool:
-    """The same mailbox name at another provider, or one letter off. Not a different number: namesakes'
-    addresses (``john.smith12@``, ``john.smith7@``) differ by little else."""
-    local_x, local_y = x.split("@")[0], y.split("@")[0]
-    if local_x == local_y:
-        return len(local_x) >= 5
+    """One letter off. Not a different number, nor the same mailbox name at another provider: namesakes'
+    addresses (``john.smith12@``, ``john.smith7@``; ``susan.johnson@`` at two employers) differ by no more, so
+    such a likeness says little more than the names already do."""
     return _digits(x) == _digits(y) and DamerauLevenshtein.distance(x, y) <= 1
 
 

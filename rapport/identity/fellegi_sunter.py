@@ -32,6 +32,7 @@ EM_ITERATIONS = 40
 EM_TOLERANCE = 1e-5
 U_SAMPLE_PAIRS = 200_000
 PROBABILITY_FLOOR = 1e-6  # no level is impossible: one odd value must not veto a pair
+MAX_FREQUENCY_FACTOR = 64.0  # a name's rarity moves its weight by at most 6 bits either way
 
 
 @dataclass
@@ -60,18 +61,21 @@ class NameFrequencies:
             floor=1.0 / max(len(people), 1),
         )
 
-    def adjustment(self, field_name: str, level: int, a: Person) -> float:
-        """The factor on the level's Bayes factor for record ``a``'s values (1 for levels not adjusted)."""
-        if field_name != "name":
+    def adjustment(self, field_name: str, level: int, a: Person, b: Person) -> float:
+        """The factor on the level's Bayes factor for the values of ``a`` and ``b`` (1 for levels not adjusted).
+        Of two spellings the commoner counts ("Alba Fernández" and "Alba Fernández Fernández" agree as common as
+        the first), and the factor is bounded: a rare name alone must not outweigh the other fields."""
+        if field_name != "name" or level not in (0, 2, 4, 5):
             return 1.0
+        first = max(self.first.get(a.first, self.floor), self.first.get(b.first, self.floor))
+        last = max(self.last.get(a.last, self.floor), self.last.get(b.last, self.floor))
         if level == 0:
-            f = self.first.get(a.first, self.floor) * self.last.get(a.last, self.floor)
-            return self.first_agree * self.last_agree / max(f, self.floor * self.floor)
-        if level in (2, 4):
-            return self.last_agree / max(self.last.get(a.last, self.floor), self.floor)
-        if level == 5:
-            return self.first_agree / max(self.first.get(a.first, self.floor), self.floor)
-        return 1.0
+            factor = self.first_agree * self.last_agree / (first * last)
+        elif level == 5:
+            factor = self.first_agree / first
+        else:
+            factor = self.last_agree / last
+        return min(max(factor, 1 / MAX_FREQUENCY_FACTOR), MAX_FREQUENCY_FACTOR)
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,7 @@ class Model:
                 continue
             bayes = self.m[i][level] / self.u[i][level]
             if level in comparison.frequency_levels:
-                bayes *= self.frequencies.adjustment(comparison.field, level, a)
+                bayes *= self.frequencies.adjustment(comparison.field, level, a, b)
             weight = math.log2(bayes)
             total += weight
             contributions.append(Contribution(comparison.field, comparison.levels[level], round(weight, 2)))

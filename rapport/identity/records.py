@@ -24,6 +24,9 @@ PLACEHOLDER_NAMES = frozenset({
     "na", "n a", "none", "null", "nil", "unknown", "unkown", "test", "tester", "testing", "xxx", "xx", "x", "asdf",
     "anonymous", "anon", "no name", "noname", "customer", "client", "user", "guest", "sample", "dummy", "fake",
     "mr", "mrs", "ms", "dr", "tbd", "tba", "nobody", "someone", "first", "last", "name", "firstname", "lastname",
+    "do not use", "donotuse", "dont use", "delete", "deleted", "delete me", "duplicate", "dup", "do not contact",
+    "not available", "not known", "none given", "not given", "refused", "private", "withheld", "no first name",
+    "no last name", "test test", "test user", "john doe", "jane doe", "doe",
 })  # fmt: skip
 PLACEHOLDER_EMAIL_LOCALS = frozenset({
     "test", "tester", "testing", "none", "noemail", "no-email", "no.email", "nomail", "no", "na", "n/a", "null",
@@ -90,8 +93,8 @@ def canonical_email(value) -> str:
         local = local.split("+", 1)[0]
     if domain in _DOTS_IGNORED:
         local = local.replace(".", "")
-    if not local or local in PLACEHOLDER_EMAIL_LOCALS or domain in PLACEHOLDER_EMAIL_DOMAINS:
-        return ""
+    if len(set(local.replace(".", ""))) < 2 or local in PLACEHOLDER_EMAIL_LOCALS or domain in PLACEHOLDER_EMAIL_DOMAINS:
+        return ""  # "a@a.com", "xxx@", "test@test.com"
     return f"{local}@{domain}"
 
 
@@ -159,6 +162,8 @@ def person(
     key, *, first="", middle="", last="", birth=None, emails=(), phones=(), addresses=(), companies=()
 ) -> Person:
     """A ``Person`` from raw values (addresses as mappings with number, street, city, postcode, country)."""
+    if name_part(f"{first} {middle} {last}") == "":  # "Do not use", "Test Test": the name as a whole says nothing
+        first = middle = last = ""
     return Person(
         key=key,
         first=name_part(first),
