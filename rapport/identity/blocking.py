@@ -11,6 +11,7 @@ quadratic number of pairs: such a block is sorted by the records' other values a
 window are paired (sorted neighbourhood), which bounds the work per block.
 """
 
+import random
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -20,6 +21,7 @@ from .records import Person
 
 MAX_BLOCK = 60  # a block of more records is paired within a sliding window instead of all with all
 WINDOW = 20
+TRAINING_PAIRS = 300_000  # pairs per training round
 
 
 def _phonetic(name: str) -> str:
@@ -92,18 +94,21 @@ def _training_keys(p: Person, what: str) -> set[str]:
     return {f"e:{e}" for e in p.emails} | {f"p:{ph}" for ph in p.phones}
 
 
-def pairs_sharing(people: Sequence[Person], what: str, *, limit: int = 2_000_000) -> list[tuple[int, int]]:
+def pairs_sharing(
+    people: Sequence[Person], what: str, *, limit: int = TRAINING_PAIRS, seed: int = 0
+) -> list[tuple[int, int]]:
     """Pairs of records with the same date of birth (``birth``), the same sound of last name and first initial
-    (``name``) or an email or phone in common (``contact``): the pairs the model learns from (at most
-    ``limit``)."""
+    (``name``) or an email or phone in common (``contact``): the pairs the model learns from. At most ``limit``,
+    from blocks taken in random order (EM needs a fair sample, not every pair)."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, p in enumerate(people):
         for key in _training_keys(p, what):
             blocks[key].append(index)
+    shared = [members for members in blocks.values() if len(members) > 1]
+    random.Random(seed).shuffle(shared)  # noqa: S311 - a sample, not a secret
     out: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if len(members) > 1:
-            out.update(_pairs_in_block(members, people))
-            if len(out) >= limit:
-                break
+    for members in shared:
+        out.update(_pairs_in_block(members, people))
+        if len(out) >= limit:
+            break
     return sorted(out)

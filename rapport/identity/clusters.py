@@ -28,9 +28,12 @@ class ScoredPair:
     probability: float
 
 
-def pair_weights(people: Sequence[Person], pairs: Sequence[tuple[int, int]], model: Model) -> np.ndarray:
+def pair_weights(
+    people: Sequence[Person], pairs: Sequence[tuple[int, int]], model: Model, levels: np.ndarray | None = None
+) -> np.ndarray:
     """The match weight of every pair (the same as ``model.score``, computed for many pairs at once)."""
-    levels = level_matrix(people, pairs)
+    if levels is None:
+        levels = level_matrix(people, pairs)
     weights = np.full(len(pairs), math.log2(model.prior / (1 - model.prior)))
     for col, comparison in enumerate(COMPARISONS):
         table = np.log2(model.m[col] / model.u[col])
@@ -87,8 +90,9 @@ def scan(people: Sequence[Person], *, threshold: float, model: Model | None = No
     """Learn a model from ``people`` (unless given), score their candidate pairs, cluster those at or above the
     ``threshold`` probability."""
     pairs = list(blocking.candidate_pairs(people))
-    model = model or train(people, pairs, **training)
-    weights = pair_weights(people, pairs, model)
+    levels = level_matrix(people, pairs)
+    model = model or train(people, pairs, levels=levels, **training)
+    weights = pair_weights(people, pairs, model, levels)
     probabilities = probability(weights)
     keep = np.flatnonzero(probabilities >= threshold)
     links = [ScoredPair(pairs[k][0], pairs[k][1], float(weights[k]), float(probabilities[k])) for k in keep]

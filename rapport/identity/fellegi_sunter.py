@@ -224,13 +224,15 @@ def train(
     *,
     seed: int = 0,
     u_sample: int = U_SAMPLE_PAIRS,
+    levels: np.ndarray | None = None,
 ) -> Model:
     """A model learned from ``people`` and their candidate pairs (indexes into ``people``).
 
     ``m`` is learned in rounds, each over the pairs that agree on one thing (the date of birth; the name's sound;
     an email or phone), with that thing left out: over all candidate pairs at once EM would take "same name"
     for "same person", since namesakes outnumber duplicates. Each comparison's ``m`` is the mean of the rounds
-    that learned it. The prior then comes from all candidate pairs with ``m`` and ``u`` fixed."""
+    that learned it. The prior then comes from all candidate pairs with ``m`` and ``u`` fixed (``levels``: their
+    levels, when the caller has them already)."""
     model = Model.default()
     model.u = estimate_u(people, sample=u_sample, seed=seed)
     model.frequencies = NameFrequencies.of(people)
@@ -245,7 +247,9 @@ def train(
                 learned.setdefault(col, []).append(m[col])
     model.m = [_normalised(np.mean(learned[col], axis=0)) if col in learned else model.m[col]
                for col in range(len(COMPARISONS))]  # fmt: skip
-    _m, share = estimate_m(level_matrix(people, candidate_pairs), model, fix_m=True)
+    if levels is None:
+        levels = level_matrix(people, candidate_pairs)
+    _m, share = estimate_m(levels, model, fix_m=True)
     total_pairs = max(len(people) * (len(people) - 1) // 2, 1)
     model.prior = float(np.clip(share * len(candidate_pairs) / total_pairs, 1e-12, 0.5))
     return model
