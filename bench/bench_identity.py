@@ -35,8 +35,8 @@ django.setup()
 import identity_data  # noqa: E402
 
 from rapport.identity import blocking  # noqa: E402
-from rapport.identity.clusters import ScoredPair, clusters, pair_weights, probability  # noqa: E402
-from rapport.identity.fellegi_sunter import level_matrix, train  # noqa: E402
+from rapport.identity.clusters import ScoredPair, clusters  # noqa: E402
+from rapport.identity.fellegi_sunter import level_matrix, pair_weights, probability, train  # noqa: E402
 from rapport.identity.records import person  # noqa: E402
 
 RECORDS = int(os.environ.get("BENCH_IDENTITY_RECORDS", "10000"))

@@ -11,6 +11,7 @@ from django_tasks.base import TaskResultStatus
 
 from rapport.core.scheduler import periodic
 
+from .enums import JobStatus
 from .exports.tasks import prune_exports, run_export  # noqa: F401  (the scheduler finds periodic tasks here)
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,6 @@ def build_custom_sort_index(field_id: int) -> bool:
 
 def _jobs_run_by() -> dict:
     """Task path -> (job model, the statuses its task moves the job out of)."""
-    from .enums import JobStatus
     from .models import ExportJob, ImportJob
 
     return {
@@ -89,8 +89,6 @@ def fail_job_of_failed_task(sender, task_result, **kwargs) -> None:
     if found is None:
         return
     model, active = found
-    from .enums import JobStatus
-
     reason = task_result.errors[-1].exception_class_path.rsplit(".", 1)[-1] if task_result.errors else "an error"
     message = f"The background task stopped ({reason}); what it committed is kept."
     if model.objects.filter(pk=task_result.args[0], status__in=active).update(

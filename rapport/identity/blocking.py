@@ -52,16 +52,22 @@ def keys(p: Person) -> set[str]:
     return out
 
 
+def _blocks(people: Sequence[Person], keys_of) -> dict[str, list[int]]:
+    """Key -> the indexes of the records having it."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, p in enumerate(people):
+        for key in keys_of(p):
+            blocks[key].append(index)
+    return blocks
+
+
 def _order(p: Person) -> tuple:
     return (p.last, p.first, p.birth.isoformat() if p.birth else "", p.emails[:1], p.phones[:1])
 
 
 def candidate_pairs(people: Sequence[Person]) -> Iterator[tuple[int, int]]:
     """Each pair of indexes ``(i, j)``, ``i < j``, sharing a key, once."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, p in enumerate(people):
-        for key in keys(p):
-            blocks[key].append(index)
+    blocks = _blocks(people, keys)
     seen: set[tuple[int, int]] = set()
     for members in blocks.values():
         if len(members) < 2:
@@ -100,10 +106,7 @@ def pairs_sharing(
     """Pairs of records with the same date of birth (``birth``), the same sound of last name and first initial
     (``name``) or an email or phone in common (``contact``): the pairs the model learns from. At most ``limit``,
     from blocks taken in random order (EM needs a fair sample, not every pair)."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, p in enumerate(people):
-        for key in _training_keys(p, what):
-            blocks[key].append(index)
+    blocks = _blocks(people, lambda p: _training_keys(p, what))
     shared = [members for members in blocks.values() if len(members) > 1]
     random.Random(seed).shuffle(shared)  # noqa: S311 - a sample, not a secret
     out: set[tuple[int, int]] = set()

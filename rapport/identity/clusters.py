@@ -6,15 +6,13 @@ dropped until every part is small enough. That bounds the work per cluster and k
 from becoming one huge "duplicate".
 """
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import blocking
-from .comparisons import COMPARISONS
-from .fellegi_sunter import MISSING, Model, level_matrix, train
+from .fellegi_sunter import Model, level_matrix, pair_weights, probability, train
 from .records import Person
 
 MAX_CLUSTER = 20
@@ -26,30 +24,6 @@ class ScoredPair:
     j: int
     weight: float
     probability: float
-
-
-def pair_weights(
-    people: Sequence[Person], pairs: Sequence[tuple[int, int]], model: Model, levels: np.ndarray | None = None
-) -> np.ndarray:
-    """The match weight of every pair (the same as ``model.score``, computed for many pairs at once)."""
-    if levels is None:
-        levels = level_matrix(people, pairs)
-    weights = np.full(len(pairs), math.log2(model.prior / (1 - model.prior)))
-    for col, comparison in enumerate(COMPARISONS):
-        table = np.log2(model.m[col] / model.u[col])
-        column = levels[:, col]
-        present = column != MISSING
-        weights[present] += table[column[present]]
-        if comparison.frequency_levels:
-            adjusted = np.flatnonzero(np.isin(column, list(comparison.frequency_levels)))
-            for row in adjusted:
-                a, b = people[pairs[row][0]], people[pairs[row][1]]
-                weights[row] += math.log2(model.frequencies.adjustment(comparison.field, int(column[row]), a, b))
-    return weights
-
-
-def probability(weight: np.ndarray) -> np.ndarray:
-    return 1 / (1 + np.exp2(-np.clip(weight, -60, 60)))
 
 
 def clusters(n: int, links: Sequence[ScoredPair], *, max_size: int = MAX_CLUSTER) -> list[list[int]]:

@@ -65,7 +65,7 @@ class NameFrequencies:
         """The factor on the level's Bayes factor for the values of ``a`` and ``b`` (1 for levels not adjusted).
         Of two spellings the commoner counts ("Alba Fernández" and "Alba Fernández Fernández" agree as common as
         the first), and the factor is bounded: a rare name alone must not outweigh the other fields."""
-        if field_name != "name" or level not in (0, 2, 4, 5):
+        if field_name != "name":  # the callers ask only for the comparison's frequency levels
             return 1.0
         first = max(self.first.get(a.first, self.floor), self.first.get(b.first, self.floor))
         last = max(self.last.get(a.last, self.floor), self.last.get(b.last, self.floor))
@@ -109,9 +109,14 @@ class Model:
             u.append(_normalised(np.array([0.002 * 3**i for i in range(n - 1)] + [0.95])))
         return cls(m=m, u=u, prior=1e-4)
 
+    @property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
     def score(self, a: Person, b: Person, levels: Sequence[int | None] | None = None) -> Score:
+        """One pair, with its explanation (``pair_weights`` weighs many pairs the same way)."""
         levels = compare(a, b) if levels is None else levels
-        contributions, total = [], math.log2(self.prior / (1 - self.prior))
+        contributions, total = [], self.prior_weight
         for i, (comparison, level) in enumerate(zip(COMPARISONS, levels, strict=True)):
             if level is None or level == MISSING:
                 continue
@@ -121,14 +126,32 @@ class Model:
             weight = math.log2(bayes)
             total += weight
             contributions.append(Contribution(comparison.field, comparison.levels[level], round(weight, 2)))
-        return Score(round(total, 3), _probability(total), tuple(contributions))
+        return Score(round(total, 3), float(probability(total)), tuple(contributions))
 
 
-def _probability(weight: float) -> float:
-    if weight > 60:
-        return 1.0
-    odds = 2.0**weight
-    return odds / (1 + odds)
+def pair_weights(
+    people: Sequence[Person], pairs: Sequence[tuple[int, int]], model: Model, levels: np.ndarray | None = None
+) -> np.ndarray:
+    """The match weight of every pair: ``Model.score`` for many pairs at once, without the explanation."""
+    if levels is None:
+        levels = level_matrix(people, pairs)
+    weights = np.full(len(pairs), model.prior_weight)
+    for col, comparison in enumerate(COMPARISONS):
+        table = np.log2(model.m[col] / model.u[col])
+        column = levels[:, col]
+        present = column != MISSING
+        weights[present] += table[column[present]]
+        if not comparison.frequency_levels:
+            continue
+        for row in np.flatnonzero(np.isin(column, list(comparison.frequency_levels))):
+            a, b = people[pairs[row][0]], people[pairs[row][1]]
+            weights[row] += math.log2(model.frequencies.adjustment(comparison.field, int(column[row]), a, b))
+    return weights
+
+
+def probability(weight):
+    """The match probability of a match weight (a number or an array of them)."""
+    return 1 / (1 + np.exp2(-np.clip(weight, -1000, 60)))
 
 
 def _normalised(p: np.ndarray) -> np.ndarray:

@@ -133,8 +133,7 @@ def ensure_custom_sort_index(cf) -> None:
         return
     built = deferred_indexes.build(custom_sort_index_name(cf), custom_sort_index_sql(cf))
     if built and connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f'ANALYZE "{(Contact if cf.object_type == "contact" else Company)._meta.db_table}"')
+        deferred_indexes.analyze([(Contact if cf.object_type == "contact" else Company)._meta.db_table])
 
 
 def by_joined_id(queryset: QuerySet, related: str, order: list[str]) -> tuple[QuerySet, list[str]]:

@@ -359,7 +359,7 @@ def _list_context(request, kind, state, spec, *, columns, rows, next_cursor, cou
         context["bulk_team_options"] = option_tags(assignable_teams(actor, kind.object_type).values_list("pk", "name"))
         context["bulk_stages"] = LifecycleStage.choices if "lifecycle_stage" in kind.bulk_fields else []
         tags = Tag.objects.order_by("name").values_list("name", flat=True)[:300]
-        context["tag_options"] = format_html_join("", '<option value="{}"></option>', ((t,) for t in tags))
+        context["tag_options"] = option_tags((t, "") for t in tags)
     return context
 
 

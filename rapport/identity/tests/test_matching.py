@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from rapport.identity import blocking, clusters, comparisons
+from rapport.identity import blocking, clusters, comparisons, fellegi_sunter
 from rapport.identity.comparisons import compare_births, compare_names
 from rapport.identity.fellegi_sunter import Model, train
 from rapport.identity.records import canonical_email, name_part, person, phone_key
@@ -175,7 +175,7 @@ def test_many_pairs_are_weighed_like_one():
     people, _truth = population(600)
     pairs = list(blocking.candidate_pairs(people))[:300]
     model = train(people, pairs, u_sample=30_000)
-    fast = clusters.pair_weights(people, pairs, model)
+    fast = fellegi_sunter.pair_weights(people, pairs, model)
     one_by_one = [model.score(people[i], people[j]).weight for i, j in pairs]
     assert fast == pytest.approx(one_by_one, abs=1e-2)
 
